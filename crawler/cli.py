@@ -1,0 +1,297 @@
+"""`partynews`: the command line.
+
+    partynews crawl [--site KEY]... [--url URL]... [--out DIR] [--state PATH] [-s NAME=VALUE]... [--allow-private]
+    partynews demo [--out DIR]
+    partynews extract FILE... [--url URL | --list TSV] [--site KEY] [--keep-dropped]
+    partynews sites
+    partynews schema
+    partynews report RUN_DIR
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SITE_EMPTY = 3
+
+
+def _project_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    for pair in getattr(args, "set", None) or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"partynews: -s takes NAME=VALUE, got {pair!r}")
+        settings.set(name.strip(), value, priority="cmdline")
+    if getattr(args, "out", None):
+        settings.set("PARTYNEWS_OUT", args.out, priority="cmdline")
+    if getattr(args, "state", None):
+        settings.set("PARTYNEWS_STATE", args.state, priority="cmdline")
+    if getattr(args, "allow_private", False):
+        settings.set("PARTYNEWS_ALLOW_PRIVATE", True, priority="cmdline")
+    if getattr(args, "registry", None):
+        settings.set("PARTYNEWS_REGISTRY", args.registry, priority="cmdline")
+    if getattr(args, "quiet", False):
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    return settings
+
+
+def run_crawl(settings, *, sites: list[str], urls: list[str]) -> dict:
+    """Run one crawl in this process and return its report."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.party_news import PartyNewsSpider
+    from pipelines.run_context import new_run_id
+
+    if not settings.get("PARTYNEWS_RUN_ID"):
+        settings.set("PARTYNEWS_RUN_ID", new_run_id(), priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(PartyNewsSpider)
+    process.crawl(crawler, site=",".join(sites) or None, url=",".join(urls) or None)
+    process.start()
+    report = getattr(crawler, "_partynews_report", None)
+    if report is None:
+        run_dir = Path(settings.get("PARTYNEWS_OUT") or "data") / settings.get("PARTYNEWS_RUN_ID")
+        report_path = run_dir / "report.json"
+        if not report_path.exists():
+            raise RuntimeError("the crawl ended without a report (see the log above)")
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    return report
+
+
+def _exit_status(report: dict) -> int:
+    if report["finish_reason"] not in ("finished", "closespider_pagecount", "closespider_itemcount"):
+        return EXIT_FAILED
+    empty = [k for k, s in report["sites"].items() if not s.get("written") and not s.get("unchanged")]
+    return EXIT_SITE_EMPTY if empty else EXIT_OK
+
+
+def cmd_crawl(args) -> int:
+    from crawler.registry import RegistryError
+
+    if not args.site and not args.url:
+        print("partynews crawl: crawling every registered site (use --site KEY or --url URL to choose)",
+              file=sys.stderr)
+    settings = _project_settings(args)
+    try:
+        report = run_crawl(settings, sites=args.site or [], urls=args.url or [])
+    except (RegistryError, ValueError) as exc:
+        print(f"partynews crawl: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _print_report(report, args)
+    return _exit_status(report)
+
+
+def _print_report(report: dict, args) -> None:
+    from crawler.report import format_summary
+
+    if getattr(args, "json", False):
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(format_summary(report))
+
+
+def cmd_demo(args) -> int:
+    from crawler.demo import DEMO_SITES
+    from crawler.demo.server import find_packs, serve_packs
+
+    packs = find_packs(DEMO_SITES)
+    if not packs:
+        print(f"partynews demo: no demo sites under {DEMO_SITES}", file=sys.stderr)
+        return EXIT_FAILED
+    args.allow_private = True
+    settings = _project_settings(args)
+    # the demo sites are ours and local: no politeness delays
+    for name, value in (("AUTOTHROTTLE_ENABLED", False), ("DOWNLOAD_DELAY", 0), ("CONCURRENT_REQUESTS_PER_DOMAIN", 8),
+                        ("LOG_LEVEL", "WARNING" if not args.verbose else "INFO")):
+        if settings.getpriority(name) is None or settings.getpriority(name) < 40:
+            settings.set(name, value, priority="cmdline")
+    with serve_packs(packs) as served, tempfile.TemporaryDirectory() as tmp:
+        registry = Path(tmp) / "demo-sites.yaml"
+        registry.write_text(yaml.safe_dump({"sites": [demo_registry_entry(s) for s in served]}, allow_unicode=True),
+                            encoding="utf-8")
+        settings.set("PARTYNEWS_REGISTRY", str(registry), priority="cmdline")
+        print("partynews demo: serving " + ", ".join(f"{s.key} at {s.base_url}" for s in served))
+        report = run_crawl(settings, sites=[s.key for s in served], urls=[])
+    _print_report(report, args)
+    return _exit_status(report)
+
+
+def demo_registry_entry(served) -> dict:
+    """A registry entry for a locally served site pack (its real base URL replaced by the local one)."""
+    from crawler.registry import OPTIONAL, REQUIRED
+
+    entry = {k: v for k, v in served.config.items() if k in REQUIRED or k in OPTIONAL}
+    entry["base_url"] = served.base_url
+    entry.pop("allowed_domains", None)
+    entry.pop("start_urls", None)
+    return entry
+
+
+def _extract_inputs(args) -> list[tuple[Path, str]]:
+    pairs: list[tuple[Path, str]] = []
+    if args.list:
+        for n, line in enumerate(Path(args.list).read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            path, sep, url = line.partition("\t")
+            if not sep:
+                raise SystemExit(f"partynews extract: {args.list}:{n}: expected path<TAB>url")
+            pairs.append((Path(path.strip()), url.strip()))
+    if args.url and len(args.files) != 1:
+        raise SystemExit("partynews extract: --url gives the URL of a single FILE; use --list for many")
+    for f in args.files:
+        path = Path(f)
+        pairs.append((path, args.url or path.resolve().as_uri()))
+    if not pairs:
+        raise SystemExit("partynews extract: give FILE... or --list TSV")
+    return pairs
+
+
+def cmd_extract(args) -> int:
+    from pipelines.core import CleanOptions, clean_page
+    from pipelines.record import build_record
+
+    site = None
+    if args.site:
+        from crawler.registry import load_registry
+
+        site = load_registry(args.registry)[args.site].info()
+    options = CleanOptions(min_words=args.min_words)
+    status = EXIT_OK
+    for path, url in _extract_inputs(args):
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            print(json.dumps({"file": str(path), "url": url, "drop_reason": "unreadable", "detail": str(exc)},
+                             ensure_ascii=False))
+            status = EXIT_FAILED
+            continue
+        result = clean_page(body, url, None, site, options)
+        if result.ok:
+            out = build_record(result.record, url=url, site=site, http_status=200, run_id="extract")
+        elif args.keep_dropped and result.fields:
+            out = build_record(result.fields, url=url, site=site, http_status=200, run_id="extract")
+            out["drop_reason"] = result.drop_reason
+            out["drop_detail"] = result.detail
+        else:
+            out = {"file": str(path), "url": url, "drop_reason": result.drop_reason, "detail": result.detail}
+        print(json.dumps(out, ensure_ascii=False))
+    return status
+
+
+def cmd_sites(args) -> int:
+    from crawler.registry import RegistryError, load_registry
+
+    try:
+        sites = load_registry(args.registry)
+    except RegistryError as exc:
+        print("partynews sites: the registry has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps([{"key": s.key, "name": s.name, "province": s.province, "level": s.level,
+                           "family": s.family, "base_url": s.base_url, "verified": s.verified}
+                          for s in sites.values()], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    kw = max(len(k) for k in sites)
+    print(f"{'key':<{kw}}  {'family':<9}  {'level':<8}  {'province':<18}  verified  base_url")
+    for s in sites.values():
+        print(f"{s.key:<{kw}}  {s.family:<9}  {s.level:<8}  {(s.province or '-'):<18}  "
+              f"{'yes' if s.verified else 'no':<8}  {s.base_url}")
+    print(f"{len(sites)} sites, registry valid")
+    return EXIT_OK
+
+
+def cmd_schema(args) -> int:
+    from pipelines.record import schema
+
+    print(json.dumps(schema(), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from crawler.report import format_summary
+
+    path = Path(args.run_dir)
+    report_path = path / "report.json" if path.is_dir() else path
+    if not report_path.exists():
+        print(f"partynews report: no report.json in {args.run_dir}", file=sys.stderr)
+        return EXIT_USAGE
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_summary(report))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partynews", description="Vietnamese party news sites into a clean "
+                                     "JSONL text corpus.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def crawl_options(p):
+        p.add_argument("--out", help="output folder; each run writes OUT/<run-id>/ (default: data)")
+        p.add_argument("--state", help="crawl state SQLite file (default: OUT/state.sqlite)")
+        p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
+        p.add_argument("--json", action="store_true", help="print the run report as JSON")
+        p.add_argument("--quiet", action="store_true", help="log warnings and errors only")
+
+    p = sub.add_parser("crawl", help="crawl registered sites (--site) or any site by address (--url)")
+    p.add_argument("--site", action="append", help="registry key (repeatable, or comma-separated)")
+    p.add_argument("--url", action="append", help="crawl a site that is not registered, from this URL (repeatable)")
+    p.add_argument("--allow-private", action="store_true", help="allow loopback and private addresses")
+    p.add_argument("--registry", help="use this sites.yaml instead of the bundled registry")
+    crawl_options(p)
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("demo", help="crawl the bundled offline demo sites, served on 127.0.0.x")
+    crawl_options(p)
+    p.add_argument("--verbose", action="store_true", help="show Scrapy's log")
+    p.set_defaults(func=cmd_demo, registry=None)
+
+    p = sub.add_parser("extract", help="clean saved HTML pages offline; one JSON line per page")
+    p.add_argument("files", nargs="*", help="saved HTML files")
+    p.add_argument("--url", help="the URL of the (single) FILE")
+    p.add_argument("--list", help="a TSV file of path<TAB>url lines")
+    p.add_argument("--site", help="apply this registry entry's rules")
+    p.add_argument("--registry", help="use this sites.yaml instead of the bundled registry")
+    p.add_argument("--keep-dropped", action="store_true", help="print dropped pages as records with drop_reason")
+    p.add_argument("--min-words", type=int, default=60, help="shorter texts are dropped as too_short (default 60)")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("sites", help="list the registered sites and validate the registry")
+    p.add_argument("--registry", help="validate and list this sites.yaml instead of the bundled one")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sites)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a record")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("report", help="print the summary of a run")
+    p.add_argument("run_dir", help="a run folder (OUT/<run-id>) or its report.json")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    for name in ("site", "url"):
+        if getattr(args, name, None):
+            setattr(args, name, [v.strip() for item in getattr(args, name) for v in item.split(",") if v.strip()])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

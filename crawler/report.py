@@ -1,0 +1,125 @@
+"""The run report: report.json next to the records (machine-readable) and its human summary."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scrapy import signals
+
+from pipelines.run_context import run_dir_of, run_id_of
+
+_SITE_PREFIX = "partynews/site/"
+
+
+def _iso(value) -> str | None:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+def build_report(stats: dict, *, run_id: str, reason: str, run_dir: Path, site_keys: list[str]) -> dict:
+    sites: dict[str, dict] = {key: {"pages_fetched": 0, "written": 0, "unchanged": 0, "dropped": {}, "errors": 0,
+                                    "http_errors": 0} for key in site_keys}
+    dropped: dict[str, int] = {}
+    errors: dict[str, int] = {}
+    skipped: dict[str, int] = {}
+    for key, value in stats.items():
+        if key.startswith(_SITE_PREFIX):
+            site, _, counter = key[len(_SITE_PREFIX):].partition("/")
+            entry = sites.setdefault(site, {"pages_fetched": 0, "written": 0, "unchanged": 0, "dropped": {},
+                                            "errors": 0, "http_errors": 0})
+            if counter.startswith("dropped/"):
+                entry["dropped"][counter[len("dropped/"):]] = value
+            else:
+                entry[counter] = value
+        elif key.startswith("partynews/dropped/"):
+            dropped[key[len("partynews/dropped/"):]] = value
+        elif key.startswith("partynews/errors/"):
+            errors[key[len("partynews/errors/"):]] = value
+        elif key.startswith("partynews/skipped/"):
+            skipped[key[len("partynews/skipped/"):]] = value
+    started, finished = stats.get("start_time"), stats.get("finish_time") or datetime.now(timezone.utc)
+    duration = (finished - started).total_seconds() if isinstance(started, datetime) and isinstance(finished, datetime) else None
+    statuses = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("downloader/response_status_count/")}
+    return {
+        "run_id": run_id,
+        "finish_reason": reason,
+        "started_at": _iso(started),
+        "finished_at": _iso(finished),
+        "duration_seconds": round(duration, 3) if duration is not None else None,
+        "totals": {
+            "requests": stats.get("downloader/request_count", 0),
+            "responses": stats.get("downloader/response_count", 0),
+            "bytes": stats.get("downloader/response_bytes", 0),
+            "articles_extracted": stats.get("partynews/extracted", 0),
+            "written": stats.get("partynews/written", 0),
+            "new": stats.get("partynews/articles/new", 0),
+            "updated": stats.get("partynews/articles/updated", 0),
+            "unchanged": stats.get("partynews/articles/unchanged", 0),
+            "dropped": sum(dropped.values()),
+        },
+        "dropped": dict(sorted(dropped.items())),
+        "errors": dict(sorted(errors.items())),
+        "skipped": dict(sorted(skipped.items())),
+        "http_status": dict(sorted(statuses.items())),
+        "sites": dict(sorted(sites.items())),
+        "files": {"articles": str(run_dir / "articles.jsonl"), "report": str(run_dir / "report.json")},
+    }
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def format_summary(report: dict) -> str:
+    t = report["totals"]
+    lines = [
+        f"run {report['run_id']}: {report['finish_reason']} in {report.get('duration_seconds') or 0:.1f}s",
+        f"  {t['responses']} pages fetched, {t['articles_extracted']} articles extracted, {t['written']} written "
+        f"({t['new']} new, {t['updated']} updated), {t['unchanged']} unchanged, {t['dropped']} dropped",
+    ]
+    if report["dropped"]:
+        lines.append("  dropped: " + ", ".join(f"{k} {v}" for k, v in report["dropped"].items()))
+    if report["errors"]:
+        lines.append("  errors: " + ", ".join(f"{k} {v}" for k, v in report["errors"].items()))
+    if report["skipped"]:
+        lines.append("  skipped: " + ", ".join(f"{k} {v}" for k, v in report["skipped"].items()))
+    width = max((len(k) for k in report["sites"]), default=4)
+    lines.append(f"  {'site':<{width}}  fetched  written  unchanged  dropped  errors")
+    for key, s in report["sites"].items():
+        lines.append(f"  {key:<{width}}  {s.get('pages_fetched', 0):>7}  {s.get('written', 0):>7}  "
+                     f"{s.get('unchanged', 0):>9}  {sum(s.get('dropped', {}).values()):>7}  {s.get('errors', 0):>6}")
+    lines.append(f"  records: {report['files']['articles']}")
+    lines.append(f"  report:  {report['files']['report']}")
+    return "\n".join(lines)
+
+
+class RunReport:
+    """Writes report.json when the spider closes (after the pipelines have closed their files)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_closed(self, spider, reason):
+        run_dir = run_dir_of(self.crawler)
+        stats = dict(self.crawler.stats.get_stats())
+        stats.setdefault("finish_time", datetime.now(timezone.utc))
+        keys = [s.key for s in getattr(spider, "sites", [])]
+        report = build_report(stats, run_id=run_id_of(self.crawler), reason=reason, run_dir=run_dir, site_keys=keys)
+        write_json_atomic(run_dir / "report.json", report)
+        self.crawler._partynews_report = report
