@@ -78,13 +78,20 @@ def _exit_status(report: dict) -> int:
 
 
 def cmd_crawl(args) -> int:
-    from crawler.registry import RegistryError
+    from crawler.registry import RegistryError, adhoc_site, load_registry
 
     if not args.site and not args.url:
         print("partynews crawl: crawling every registered site (use --site KEY or --url URL to choose)",
               file=sys.stderr)
     settings = _project_settings(args)
     try:
+        # fail before the engine starts: a wrong key or address is the user's to fix, not a crashed run
+        registry = load_registry(settings.get("PARTYNEWS_REGISTRY"))
+        unknown = [k for k in args.site or [] if k not in registry]
+        if unknown:
+            raise ValueError(f"unknown site key(s): {', '.join(unknown)}; `partynews sites` lists them")
+        for url in args.url or []:
+            adhoc_site(url)
         report = run_crawl(settings, sites=args.site or [], urls=args.url or [])
     except (RegistryError, ValueError) as exc:
         print(f"partynews crawl: {exc}", file=sys.stderr)
@@ -287,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    for name in ("site", "url"):
+    for name in ("site", "url") if args.command == "crawl" else ():
         if getattr(args, name, None):
             setattr(args, name, [v.strip() for item in getattr(args, name) for v in item.split(",") if v.strip()])
     return args.func(args)

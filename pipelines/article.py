@@ -21,12 +21,12 @@ def _clean(text: str) -> str:
 
 
 def _inside_logo(el) -> bool:
-    node = el
-    while node is not None and isinstance(node.tag, str):
-        if node.tag in ("header", "nav") or _LOGO.search(node.get("class") or "") or _LOGO.search(node.get("id") or ""):
-            return True
-        node = node.getparent()
-    return False
+    """In the site's header or navigation (an <article>'s own <header> holds its headline and byline)."""
+    ancestors = [el, *el.iterancestors()]
+    if any(isinstance(n.tag, str) and n.tag in ("article", "main") for n in ancestors):
+        return False
+    return any(isinstance(n.tag, str) and (n.tag in ("header", "nav") or _LOGO.search(n.get("class") or "")
+                                           or _LOGO.search(n.get("id") or "")) for n in ancestors)
 
 
 def find_title(root, meta: PageMeta, profile: Profile):

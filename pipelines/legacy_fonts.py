@@ -470,7 +470,7 @@ _META_TEXTUAL = re.compile(
     r"""\s(?:name|property)\s*=\s*["']?(?:description|keywords|title|og:title|og:description|"""
     r"""twitter:title|twitter:description)["'\s/>]""", re.I)
 _FONT_DECL = re.compile(r"""\sface\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))|font-family\s*:\s*([^;"'>]+)""", re.I)
-_UPPER_FONT = re.compile(r"\.?vn[\w .-]*h", re.I)  # .VnTimeH, .VnArialH, .VnCentury SchoolbookH
+_UPPER_FONT = re.compile(r"\.?vn(?!i)[\w .-]*h", re.I)  # .VnTimeH, .VnArialH, .VnCentury SchoolbookH
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
 

@@ -32,6 +32,8 @@ def _resolve_zero_width(text: str) -> str:
         # the way trafilatura glues them.
         if left and right and not _SYLLABLE.match(left.group(0) + right.group(0)):
             out += " "
+        elif right and out[-1:] in ",;:.!?)]”" and not out.endswith(" "):
+            out += " "          # "xuất,\u200bkhu": the mark stood for the space after the comma
         out += piece
     return out
 

@@ -33,14 +33,18 @@ class Published:
 
 
 def _in_chrome(el) -> bool:
-    node = el
-    while node is not None:
-        if isinstance(node.tag, str) and node.tag in _CHROME:
+    """Inside the site's header, menus, sidebar or footer (a <header> inside the <article> is the article's)."""
+    ancestors = list(el.iterancestors()) + [el]
+    if any(isinstance(n.tag, str) and n.tag in ("article", "main") for n in ancestors):
+        return False
+    for node in ancestors:
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag in _CHROME:
             return True
-        cls = (node.get("class") or "").lower() if isinstance(node.tag, str) else ""
-        if any(w in cls.split() for w in ("header", "top-bar", "topbar", "navbar", "menu", "sidebar", "footer")):
+        cls = (node.get("class") or "").lower().split()
+        if any(w in cls for w in ("header", "top-bar", "topbar", "navbar", "menu", "sidebar", "footer")):
             return True
-        node = node.getparent()
     return False
 
 

@@ -26,13 +26,15 @@ URL shapes (family: all-news listing / category listing / feed / sitemap / robot
                /search/<term>/
     liferay    /tin-moi-nhat?page=2       /<cat>, /<cat>?page=2                         -        -   /tim-kiem?q=
     aspnet     /Tin-moi-nhat.aspx?page=2  /<Cat>.aspx, /<Cat>.aspx?page=2               -        -   /TimKiem.aspx?keyword=
-    generic    /tim-kiem, /tim-kiem/p2    /chuyen-muc/<cat>, /chuyen-muc/<cat>?page=2   -        -   /tim-kiem?q=...
+    generic    /tim-kiem, /tim-kiem/p2    /<cat>, /<cat>?page=2                         -        -   /tim-kiem?q=...
 
 `<cat>` is the category segment of the article URLs for nukeviet (`/news/<cat>/<slug>-<id>.html`), else the
 slug of the expected `category` (aspnet: Title-Case, `Diem-bao`). Paths listed in site.yaml `feeds:` /
 `sitemaps:` are served too (the feed / the sitemap). A pack page whose path is the home page, robots.txt, a feed
 or the sitemap does not replace it: it is served at `<path>?pack-page=<name>` instead (see `local_url`); a pack
 page on any other generated path (e.g. a real listing page `/news/tin-tuc/page-2`) replaces the generated page.
+Tracking parameters (utm_*, fbclid, gclid, zarsrc...) are ignored, as a CMS does: a pack page whose URL carries
+them is served with and without them, and a request with them finds the page without them.
 
     python -m crawler.demo.server [PACK_DIR_OR_ROOT...]   # serves until Ctrl-C (default: the demo sites)
 """
@@ -46,6 +48,7 @@ import html
 import json
 import logging
 import re
+import signal
 import socket
 import string
 import sys
@@ -58,7 +61,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import yaml
 
@@ -197,7 +200,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"{len(site.other_pages)} other pages)", flush=True)
             print("serving; Ctrl-C to stop", flush=True)
             stop = threading.Event()
-            while not stop.wait(3600):
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            while not stop.wait(1):
                 pass
     except KeyboardInterrupt:
         pass
@@ -257,6 +262,11 @@ def _bare_host(host: str) -> str:
 
 
 _PCT = re.compile(r"%[0-9a-fA-F]{2}")
+_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|zarsrc|_ga|mc_cid|mc_eid|fb_source)$", re.I)
+
+
+def _strip_tracking(query: str) -> str:
+    return "&".join(p for p in query.split("&") if p and not _TRACKING.match(p.split("=", 1)[0]))
 
 
 def _norm_target(path: str, query: str = "") -> str:
@@ -339,7 +349,7 @@ class Style:
         return "/tim-kiem" if n == 1 else f"/tim-kiem/p{n}"
 
     def category_listing(self, slug: str, n: int) -> str:
-        return f"/chuyen-muc/{slug}" + ("" if n == 1 else f"?page={n}")
+        return f"/{slug}" + ("" if n == 1 else f"?page={n}")
 
     def category_slug(self, display: str, real_path: str) -> str:
         return _slugify(display)
@@ -788,6 +798,13 @@ class SiteApp:
             self.site._real_to_local[(host, _norm_target(parts.path or "/", parts.query))] = entry["url"]
             self.pack_routes[key] = self._pack_resource(page, rewrite)
 
+        for entry in entries:       # served without their tracking parameters too
+            path, _, query = entry["path"].partition("?")
+            if query and _strip_tracking(query) != query:
+                clean = path + ("?" + _strip_tracking(query) if _strip_tracking(query) else "")
+                if clean not in self.pack_routes and clean not in self.reserved:
+                    self.pack_routes[clean] = self.pack_routes[entry["path"]]
+
         def sort_key(e):
             dt = _parse_dt(e["expected"].get("published_at"))
             return (dt is None, -(dt.timestamp()) if dt else 0, e["path"])
@@ -1045,6 +1062,9 @@ class SiteApp:
         path, query = _split_target(target)
         key = _norm_target(path, query)
         res = self.pack_routes.get(key) or self.generated.get(key)
+        if res is None and query and _strip_tracking(query) != query:
+            clean = _norm_target(path, _strip_tracking(query))
+            res = self.pack_routes.get(clean) or self.generated.get(clean)
         if res is None and query:
             plain = self.generated.get(_norm_target(path))
             if plain is not None and plain.ignore_query:

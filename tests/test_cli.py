@@ -1,0 +1,66 @@
+"""The `partynews` command as a user runs it (a real subprocess)."""
+import json
+import subprocess
+import sys
+
+from gold_cases import load_cases
+
+CASES = {c.name: c for c in load_cases()}
+
+
+def cli(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_extract_one_file_with_its_url():
+    case = CASES["ninhbinh-dcs/seed001-dang-uy-khoi-trien-khai-nhiem-vu-2023"]
+    done = cli("extract", str(case.html_path), "--url", case.url)
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["title"] == case.expected["title"]
+    assert record["text"] == case.expected["text"]
+    assert record["published_at"] == case.expected["published_at"]
+    assert record["url"] == case.url and record["run_id"] == "extract"
+
+
+def test_extract_list_and_drop_reasons(tmp_path):
+    article = CASES["ninhbinh-dcs/seed001-dang-uy-khoi-trien-khai-nhiem-vu-2023"]
+    listing = CASES["ninhbinh-dcs/listing-tin-tuc-page-2"]
+    tsv = tmp_path / "pages.tsv"
+    tsv.write_text(f"{article.html_path}\t{article.url}\n{listing.html_path}\t{listing.url}\n", encoding="utf-8")
+    lines = [json.loads(x) for x in cli("extract", "--list", str(tsv)).stdout.splitlines()]
+    assert [x.get("drop_reason") for x in lines] == [None, "not_article"]
+    assert set(lines[1]) == {"file", "url", "drop_reason", "detail"}
+    kept = [json.loads(x) for x in cli("extract", "--list", str(tsv), "--keep-dropped").stdout.splitlines()]
+    assert kept[1]["drop_reason"] == "not_article" and "text" in kept[1]
+
+
+def test_extract_needs_input_and_one_file_per_url():
+    assert cli("extract").returncode != 0
+    assert "single FILE" in cli("extract", "a.html", "b.html", "--url", "https://x.vn/").stderr
+
+
+def test_sites_lists_and_validates(tmp_path):
+    done = cli("sites")
+    assert done.returncode == 0 and "ninhbinh-dcs" in done.stdout and "registry valid" in done.stdout
+    bad = tmp_path / "sites.yaml"
+    bad.write_text("sites:\n  - key: X\n", encoding="utf-8")
+    done = cli("sites", "--registry", str(bad))
+    assert done.returncode == 2 and "missing required key 'name'" in done.stderr
+
+
+def test_schema_is_printed():
+    schema = json.loads(cli("schema").stdout)
+    assert "published_at" in schema["required"] and schema["additionalProperties"] is False
+
+
+def test_crawl_refuses_unknown_site():
+    done = cli("crawl", "--site", "no-such-site", "--out", "/tmp/partynews-none")
+    assert done.returncode == 2 and "unknown site key" in done.stderr
+
+
+def test_private_addresses_are_refused_without_the_flag(tmp_path):
+    done = cli("crawl", "--url", "http://127.0.0.1:9/", "--out", str(tmp_path), "--json", "--quiet")
+    report = json.loads(done.stdout)
+    assert report["skipped"].get("private_address", 0) >= 1
+    assert report["totals"]["responses"] == 0
