@@ -33,9 +33,9 @@ def looks_like_name(candidate: str, not_a_name: set[str] | frozenset = frozenset
         return False
     if len(tokens) == 1 and _INITIALS.match(tokens[0]):
         return True
-    if all(_INITIALS.match(t) or _name_token(t) for t in tokens):
-        # "B.H", "N.T.Hà", "Thái Bình", "Minh Trí"; a single capitalised word is a name only if short
-        return len(tokens) > 1 or len(tokens[0]) <= 12
+    if len(tokens) > 1 and all(_INITIALS.match(t) or _name_token(t) for t in tokens):
+        # "Thái Bình", "Minh Trí", "Nguyễn T. Hà"; a single capitalised word ("All", "Video") is not a byline
+        return True
     # "N.T.Hà" style
     return len(tokens) == 1 and bool(_INITIALS_NAME.match(tokens[0])) and tokens[0].split(".")[-1][1:].islower()
 

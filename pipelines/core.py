@@ -23,7 +23,7 @@ from .language import detect_language
 from .legacy_fonts import fix_legacy_html
 from .normalize import comparison_key, fold_tone_placement, join_paragraphs, normalize_inline
 from .page_meta import read_page_meta
-from .published import find_published
+from .published import find_published, first_date_line
 from .site import SiteInfo
 
 _HTML_TYPES = re.compile(r"html|xml|text/plain|^\s*$", re.I)
@@ -132,18 +132,19 @@ def _clean_tree(root, html_text: str, url: str, site: SiteInfo | None, options: 
         if el is not None and container is not None and is_ancestor(container, el) and el is not container:
             el.drop_tree()
 
-    first_lines: list[str] = []
+    published = find_published(root, meta, profile, url, title_el=title_el, body_el=container, now=options.now)
     if container is not None:
         _prune(container, profile, keep=None)
         extracted = body_mod.container_body(container, profile, url)
     else:
-        _prune(root, profile, keep=title_el)
+        _prune(root, profile, keep=None)
         extracted = body_mod.trafilatura_body(root, profile, url)
     paragraphs = extracted.paragraphs
-    first_lines = paragraphs[:4]
-
-    published = find_published(root, meta, profile, url, title_el=title_el, body_el=container,
-                               first_lines=first_lines, now=options.now)
+    if published.date is None or published.source == "url":
+        # a date line that only the extracted body shows (no date element on the page)
+        line_date = first_date_line(paragraphs[:4], now=options.now)
+        if line_date is not None:
+            published.date, published.source = line_date, "page"
 
     paragraphs, line_authors = _strip_head(paragraphs, title, category, lead)
     lead, paragraphs = _dedupe_lead(lead, paragraphs)

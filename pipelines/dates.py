@@ -549,6 +549,10 @@ def _build(year, month, day, hour, minute, second, tz, max_year) -> ParsedDate |
         return None
 
 
+_PHP_ZONE_T = re.compile(r"^(\d{4}-\d{2}-\d{2})([A-Z]{3,5})(?=\d{2}:\d{2})")
+_HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
+
+
 def parse_iso(value: str) -> ParsedDate | None:
     """A machine date from JSON-LD, a meta tag, a `datetime` attribute or RSS.
 
@@ -564,6 +568,14 @@ def parse_iso(value: str) -> ParsedDate | None:
     if not text or len(text) > 64:
         return None
     max_year = _max_year(None)
+    # NukeViet 4 writes its meta times with PHP date('Y-m-dTH:i:s'), where T is the zone abbreviation:
+    # "2024-03-21ICT08:15:00". ICT is Vietnam time.
+    abbr = _PHP_ZONE_T.match(text)
+    if abbr is not None:
+        zone = abbr.group(2)
+        text = abbr.group(1) + "T" + text[abbr.end(2):]
+        if zone in ("ICT", "UTC", "GMT") and not _HAS_OFFSET.search(text[11:]):
+            text += "+07:00" if zone == "ICT" else "Z"
 
     m = _ISO.fullmatch(text)
     if m is not None:

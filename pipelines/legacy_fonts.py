@@ -9,21 +9,25 @@ windows-1252 / latin-1 (what the page declares, what a browser does) they read a
 
 The code tables are data: `rules/legacy_fonts.yaml`.
 
-Detection counts, for each encoding, the words that hold a character the table would change (words made
-of latin-1 letters only: a word with a letter such as `ộ`, `ư`, `đ` is Unicode Vietnamese already and is
-never touched) and checks each against Vietnamese syllable structure (onset + rhyme, spelling rules
-c/k/g/gh/ng/ngh/qu, one tone mark, stop-final syllables only with sắc/nặng):
+Detection weighs, for each encoding, the distinct words that hold a character the table would change.
+Only words of ASCII/latin-1 letters are candidates: a word with a letter such as `ộ`, `ư`, `đ` is Unicode
+Vietnamese already (legacy text decoded as latin-1 cannot hold one) and is never touched. Each candidate
+is checked, as it stands and converted, against Vietnamese syllable structure (onset + rhyme, the
+c/k, g/gh, ng/ngh, qu spelling rules, one tone mark, stop-final syllables only with sắc/nặng; "as it
+stands" also needs a natural case pattern, so TCVN3 `lÊn` is not Unicode `lên`):
 
-* good:  not a Vietnamese syllable as it stands, a valid one after conversion (`héi` -> `hội`);
-* bad:   not a valid syllable after conversion (`été` -> `ộtộ`, `không` -> VNI `khơng`);
-* a word valid both ways (`cã`/`có`, `thông`/`thụng`) counts for the side on which it is one of the
+* good:     not a syllable as it stands, one once converted (`héi` -> `hội`, `Coäng` -> `Cộng`);
+* foreign:  not a syllable either way (`été` -> `ộtộ`, `für` -> `fỹr`): another language, or garbage;
+* unicode:  a syllable as it stands, none once converted (`các` -> TCVN3 `cỏc`, `không` -> VNI `khơng`);
+* a syllable both ways (`cã`/`có`, `thông`/`thụng`) counts for the side on which it is one of the
   frequent syllables of the table, else for neither.
 
-An encoding is reported when it has at least `MIN_EVIDENCE` supporting words (`MIN_GOOD` of them plainly
-good) and they make at least `MIN_RATIO` of the evidence. Unicode Vietnamese gives almost no good words
-(its words are valid syllables as they stand), and English/French/German/Spanish/Portuguese words mostly
-turn into non-syllables, so ordinary text never reaches the threshold. One-letter words are ignored (a
-lone `«` or `©` would otherwise be TCVN3 `ô`/`â`).
+An encoding is reported when its support (good + frequent-once-converted) is at least `MIN_EVIDENCE`
+words, `MIN_GOOD` of them plainly good, at least `MIN_RATIO` of support + foreign, and at least
+`UNICODE_RATIO` of the words that read as Unicode Vietnamese (so a Unicode page with a TCVN3 article is
+still found, and a Unicode page with a few odd names is not). Unicode Vietnamese yields practically no
+good words, and English/French/German/Spanish/Portuguese words turn into non-syllables, so ordinary text
+stays far from the threshold. One-letter words are ignored (a lone `«` or `©` would be TCVN3 `ô`/`â`).
 
 `fix_legacy_html` works on the raw HTML string: only text between tags, `title`/`alt` attributes and
 the `content` of description/keywords/title `<meta>` tags are candidates, each judged on its own words
@@ -31,11 +35,16 @@ with the page's verdict as prior, so a page whose menus are Unicode and whose ar
 the article converted. Markup, scripts, styles and comments are never changed. Text inside a
 `.VnTimeH`-style font (the TCVN3 uppercase fonts) is upper-cased after conversion.
 
-Limitations: TCVN3 has no capitals with tone marks outside the ...H fonts; without markup (plain text)
-those capitals come out lowercase, as the bytes say. A segment made only of words that are valid
-both ways and are not frequent syllables is converted only when the page is not mixed (has no Unicode
-Vietnamese words). Text decoded as windows-1258 (which composes some bytes into combining marks) is not
-recoverable here. VNI text with the modifier byte typed before its base letter is not repaired.
+Limitations: TCVN3 (ABC) has no capitals with tone marks: they exist only as the uppercase fonts
+(.VnTimeH...) drawing the lowercase codes, so without that markup (plain text, CSS classes) they come out
+lowercase, as the bytes say. On a page that also holds Unicode Vietnamese, a piece of text made only of
+words that read both ways and are not frequent syllables stays as it is. Words of a converted piece that
+read only as Unicode Vietnamese are kept (`Thông báo: héi nghÞ` -> `Thông báo: hội nghị`), which would
+also keep a legacy word that looks like a frequent Unicode one when it shares its text node with
+Unicode words (TCVN3 `cô`, that is `cụ`, in a node that also holds `Tin tức`). Text decoded as
+windows-1258 (which turns some bytes into combining marks) is not recoverable here, nor VNI typed with
+the modifier before its base letter. The first look at a huge page of new words costs more (about 10 µs
+a distinct word); results are cached per process.
 """
 from __future__ import annotations
 
@@ -84,8 +93,7 @@ def _vni_lenient() -> dict[str, str]:
         if len(key) != 2:
             continue
         base, mod = key
-        for variant, out in ((base.swapcase() + mod, letter.swapcase() if base.swapcase() != base else letter),
-                             (base + mod.swapcase(), letter)):
+        for variant, out in ((base.swapcase() + mod, letter.swapcase()), (base + mod.swapcase(), letter)):
             table.setdefault(variant, out)
     return table
 
@@ -217,7 +225,6 @@ _NCAT = 7
 _WORD_CACHE: dict[str, tuple[int, int]] = {}
 _TOKEN_CACHE: dict[str, tuple[int, tuple[str, ...]]] = {}
 _CACHE_MAX = 300_000
-MAX_NEW_WORDS = 3000  # words not seen before that one call weighs
 
 
 @lru_cache(maxsize=65_536)
@@ -230,7 +237,8 @@ def _category(word: str, encoding: str) -> int:
     if converted == word:
         return _NONE
     after = _syllable(converted)
-    before = _syllable(word)
+    # as it stands, a Unicode word is lower case, Capitalised or UPPER CASE; `lÊn` (TCVN3 `lấn`) is none
+    before = (word.islower() or word.isupper() or (word[0].isupper() and word[1:].islower())) and _syllable(word)
     if not after:
         return _UNI if before else _FOREIGN
     if not before:
@@ -352,24 +360,20 @@ def _tokens(text: str) -> set[str]:
 
 
 def _evidence(text: str) -> _Evidence:
-    """The evidence of a text, counted over its distinct whitespace-separated tokens."""
+    """The evidence of a text, counted over its distinct whitespace-separated tokens (word types, so a
+    menu repeated on every line weighs once)."""
     ev = _Evidence()
     if not text:
         return ev
     t_counts, v_counts = ev.counts[TCVN3], ev.counts[VNI]
-    new_words = 0
+    cache = _WORD_CACHE
     for tok in _tokens(text):
         if tok.isascii() and "&" not in tok:
             continue
         unicode_words, words = _token_words(tok)
         ev.unicode_words += unicode_words
         for word in words:
-            cats = _WORD_CACHE.get(word)
-            if cats is None:
-                if new_words >= MAX_NEW_WORDS:
-                    continue  # bounds the cost of a first look at a huge page; the cache keeps the rest
-                new_words += 1
-                cats = _categories(word)
+            cats = cache.get(word) or _categories(word)
             t_counts[cats[0]] += 1
             v_counts[cats[1]] += 1
     return ev
@@ -409,12 +413,22 @@ def detect_legacy_encoding(text: str) -> str | None:
 # -------------------------------------------------------------------------------------- conversion
 
 
-def _convert_segment(text: str, encoding: str, upper: bool = False) -> str:
-    """Convert one segment, leaving alone the words that hold Unicode Vietnamese letters."""
-    if _UNICODE_VN.search(text):
-        out = _WORD.sub(lambda m: m.group() if _UNICODE_VN.search(m.group())
-                        else convert_legacy(m.group(), encoding), text)
-        out = unicodedata.normalize("NFC", out)
+def _convert_segment(text: str, encoding: str, ev: _Evidence, upper: bool = False) -> str:
+    """Convert one piece of legacy text. Words that can only be Unicode stay: those holding a letter such
+    as `ộ`, those that are syllables only as they stand (`báo` -> TCVN3 `bỏo`), and, in a piece that
+    also holds Unicode words, the frequent syllables conversion would turn into rare ones (`Thông`)."""
+    idx = 0 if encoding == TCVN3 else 1
+    c = ev.counts[encoding]
+    if ev.unicode_words or c[_UNI]:
+        keep = (_UNI, _CON) if ev.unicode_words else (_UNI,)
+
+        def one(m: re.Match) -> str:
+            word = m.group()
+            if word.isascii() or _UNICODE_VN.search(word) or _categories(word)[idx] in keep:
+                return word
+            return convert_legacy(word, encoding)
+
+        out = unicodedata.normalize("NFC", _WORD.sub(one, text))
     else:
         out = convert_legacy(text, encoding)
     return out.upper() if upper else out
@@ -443,12 +457,14 @@ def fix_legacy_text(text: str) -> tuple[str, str | None]:
     encoding = total.verdict()
     if encoding is None:
         return text, None
-    if "\n" not in text and not total.unicode_words:
-        return convert_legacy(text, encoding), encoding
+    if "\n" not in text:
+        return _convert_segment(text, encoding, total), encoding
     mixed = total.mixed(encoding)
-    out = [_convert_segment(line, encoding) if _segment_is_legacy(_evidence(line), encoding, mixed) else line
-           for line in text.split("\n")]
-    return unicodedata.normalize("NFC", "\n".join(out)), encoding
+    out = []
+    for line in text.split("\n"):
+        ev = _evidence(line)
+        out.append(_convert_segment(line, encoding, ev) if _segment_is_legacy(ev, encoding, mixed) else line)
+    return "\n".join(out), encoding
 
 
 # --------------------------------------------------------------------------------------------- HTML
@@ -553,10 +569,10 @@ def fix_legacy_html(html_text: str) -> tuple[str, str | None]:
     pos = 0
     for start, end, upper in _segments(html_text):
         raw = html_text[start:end]
-        analysed = _html.unescape(raw) if "&" in raw else raw
-        if not _segment_is_legacy(_evidence(analysed), encoding, mixed):
+        ev = _evidence(_html.unescape(raw) if "&" in raw else raw)
+        if not _segment_is_legacy(ev, encoding, mixed):
             continue
-        new = _convert_segment(_unescape_latin1(raw), encoding, upper=upper and encoding == TCVN3)
+        new = _convert_segment(_unescape_latin1(raw), encoding, ev, upper=upper and encoding == TCVN3)
         if new != raw:
             out.append(html_text[pos:start])
             out.append(new)

@@ -92,8 +92,18 @@ def _reasonable(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
     return parsed
 
 
+def first_date_line(lines: list[str], now: datetime | None = None) -> ParsedDate | None:
+    now = now or datetime.now().astimezone()
+    for line in lines:
+        if len(line) <= 160 and is_date_line(line):
+            parsed = _reasonable(parse_vn_datetime(line), now)
+            if parsed:
+                return parsed
+    return None
+
+
 def find_published(root, meta: PageMeta, profile: Profile, url: str, *, title_el=None, body_el=None,
-                   first_lines: list[str] = (), now: datetime | None = None) -> Published:
+                   now: datetime | None = None) -> Published:
     now = now or datetime.now().astimezone()
     result = Published()
 
@@ -116,12 +126,6 @@ def find_published(root, meta: PageMeta, profile: Profile, url: str, *, title_el
                 break
     if page_date is None and title_el is not None:
         page_date = _reasonable(_following_date_line(root, title_el, body_el), now)
-    if page_date is None:
-        for line in first_lines:
-            if is_date_line(line):
-                page_date = _reasonable(parse_vn_datetime(line), now)
-                if page_date:
-                    break
 
     candidates: list[tuple[str, ParsedDate | None]] = [
         ("json-ld", _reasonable(parse_iso(str(meta.jsonld.get("datePublished") or meta.jsonld.get("dateCreated") or "")), now)

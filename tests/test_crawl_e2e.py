@@ -68,14 +68,14 @@ def test_every_record_is_valid_and_unique(crawl):
 
 
 def test_records_equal_the_gold_records(crawl):
-    by_url = {_to_real(r["url"], crawl["served"]).split("?")[0]: r for r in crawl["records"]}
+    by_url = {r["url"]: r for r in crawl["records"]}
     checked = 0
     for site in crawl["served"]:
         for page in site.articles:
             expected = page["expected"]
-            real_url = json.loads(Path(page["json"]).read_text(encoding="utf-8"))["url"].split("?")[0]
-            record = by_url.get(real_url)
-            assert record is not None, f"no record for {real_url}"
+            real_url = page["real_url"]
+            record = by_url.get(page["url"])
+            assert record is not None, f"no record for {real_url} (served at {page['url']})"
             record = _to_real(record, crawl["served"])
             for field in ("title", "lead", "text", "published_at", "published_precision", "date_source", "authors",
                           "category", "tags", "images"):

@@ -452,3 +452,12 @@ def test_date_from_url(url, expected, precision):
 ])
 def test_date_from_url_ignores_ids(url):
     assert date_from_url(url) is None
+
+
+@pytest.mark.parametrize("value,iso", [
+    ("2024-03-21ICT08:15:00", "2024-03-21T08:15:00+07:00"),        # NukeViet's PHP date('Y-m-dTH:i:s')
+    ("2016-03-15ICT04:35:00+07:00", "2016-03-15T04:35:00+07:00"),
+    ("2016-03-15UTC04:35:00", "2016-03-15T11:35:00+07:00"),
+])
+def test_nukeviet_zone_abbreviation_in_meta(value, iso):
+    assert parse_iso(value).isoformat() == iso

@@ -98,6 +98,8 @@ VIETNAMESE = [
     "chuyển đổi cây trồng, phát triển kinh tế hộ gia đình, thoát nghèo bền vững.",
     "Ủy ban Mặt trận Tổ quốc và các đoàn thể chính trị - xã hội phối hợp giám sát, phản biện xã hội; "
     "quyền làm chủ của nhân dân được phát huy, khối đại đoàn kết toàn dân tộc được củng cố.",
+    "Các giải pháp cụ thể để khắc phục những tồn tại, hạn chế ở Phú Thiện, Phó Hiến và toàn tỉnh đã được "
+    "hội nghị thống nhất; thầy cô giáo ở các trường vùng cao được quan tâm hỗ trợ.",
     "Yêu cầu đặt ra là khuyến khích thanh niên xung kích, tình nguyện, giữ gìn bản sắc văn hóa truyền "
     "thống, xây dựng nếp sống văn minh ở khu dân cư; kỷ cương, kỉ luật được siết chặt.",
 ]
@@ -340,6 +342,15 @@ def test_mixed_lines():
     assert lines[1] == "hội nghị đã thông qua nghị quyết về công tác xây dựng đảng năm 2006."
     assert lines[2] == "các đại biểu thống nhất cao với báo cáo của ban thường vụ."
     assert lines[3] == "Tìm kiếm"
+
+
+def test_words_that_look_unicode_inside_legacy_text():
+    # `lÊn` lower-cases to the common `lên`, but its case shows it is TCVN3 `lấn`
+    sentence = "tình trạng lấn chiếm đất rừng làm rẫy chưa được ngăn chặn kịp thời"
+    assert fix_legacy_text(encode_tcvn3(sentence)) == (sentence, TCVN3)
+    # Unicode words left in a legacy line (`Thông báo`, `Tin tức`) stay as they are
+    line = "Thông báo - Tin tức: " + encode_tcvn3("hội nghị ban chấp hành đảng bộ tỉnh lần thứ tư")
+    assert fix_legacy_text(line) == ("Thông báo - Tin tức: hội nghị ban chấp hành đảng bộ tỉnh lần thứ tư", TCVN3)
 
 
 # ---------------------------------------------------------------------------------------------- HTML
