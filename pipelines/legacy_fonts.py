@@ -445,7 +445,7 @@ _HTML_HINT = re.compile(r"<(?:!doctype|html|head|body|div|p|table|td|font|span|b
 
 
 def fix_legacy_text(text: str) -> tuple[str, str | None]:
-    """Detect legacy font text and convert it: (text NFC, encoding), or (text unchanged, None).
+    """Detect legacy font text and convert it: (text, encoding), converted parts NFC, or (text, None).
 
     An HTML string is handed to `fix_legacy_html`. Plain text is judged as a whole, then line by line:
     lines of Unicode Vietnamese next to legacy lines stay as they are."""
@@ -486,7 +486,8 @@ _META_TEXTUAL = re.compile(
     r"""\s(?:name|property)\s*=\s*["']?(?:description|keywords|title|og:title|og:description|"""
     r"""twitter:title|twitter:description)["'\s/>]""", re.I)
 _FONT_DECL = re.compile(r"""\sface\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))|font-family\s*:\s*([^;"'>]+)""", re.I)
-_UPPER_FONT = re.compile(r"\.?vn(?!i)[\w .-]*h", re.I)  # .VnTimeH, .VnArialH, .VnCentury SchoolbookH
+# the TCVN3 uppercase twins: .VnTimeH, .VnArialH, .VnCentury SchoolbookH (not VNI-TimesH, not .VnEnglish)
+_UPPER_FONT = re.compile(r"\.?[vV][nN](?![iI])[\w .-]*H")
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
 

@@ -260,7 +260,6 @@ def test_body_sentence_still_gives_its_date():
     ("Tháng Chín 8, 2021", "2021-09-08T00:00:00+07:00"),
 ])
 def test_dateparser_fallback_for_month_words(text, expected):
-    pytest.importorskip("dateparser")
     assert parse_vn_datetime(text, reference=REF).isoformat() == expected
 
 
