@@ -75,7 +75,15 @@ def _heuristic_captions(container) -> list:
     """Caption paragraphs without a caption class: a short, centred or italic paragraph right after an
     image-only paragraph, or the text next to an image inside the same centred paragraph."""
     found = []
-    for el in container.iter("p", "div", "span", "em", "i"):
+    for el in container.iter("p", "div", "span", "em", "i", "td"):
+        if el.tag == "td":
+            # old table layouts: an image row, then a caption row
+            row = el.getparent()
+            prev = row.getprevious() if row is not None else None
+            if prev is not None and prev.tag == "tr" and _only_image(prev) and not list(el.iter("img")) \
+                    and len(row) == 1 and _is_styled_caption(el):
+                found.append(el)
+            continue
         if el.tag in ("p", "div"):
             prev = el.getprevious()
             if prev is not None and isinstance(prev.tag, str) and _only_image(prev) and not list(el.iter("img")):

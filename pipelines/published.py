@@ -108,11 +108,25 @@ def find_published(root, meta: PageMeta, profile: Profile, url: str, *, title_el
     result = Published()
 
     page_date: ParsedDate | None = None
+    order = {node: i for i, node in enumerate(root.iter())}
+    # the article's own date stands near its headline, before the body ends: dates in the teaser
+    # lists below the article (related, newer, older) carry the same classes
+    if body_el is not None:
+        last = body_el
+        for last in body_el.iter():
+            pass
+        limit = order.get(last, len(order))
+    elif title_el is not None:
+        limit = order.get(title_el, 0) + 400
+    else:
+        limit = len(order)
     for css in profile.date:
         for el in select(root, css):
+            if order.get(el, 0) > limit:
+                continue
             if _in_chrome(el) and not (body_el is not None and is_ancestor(el, body_el)):
                 continue
-            if title_el is not None and _precedes_title_outside_article(el, title_el, body_el):
+            if title_el is not None and _precedes_title_outside_article(el, title_el, body_el, order):
                 continue
             page_date = _reasonable(_element_date(el), now)
             if page_date:
@@ -156,18 +170,12 @@ def _first_meta(meta: PageMeta, names, now) -> ParsedDate | None:
     return None
 
 
-def _precedes_title_outside_article(el, title_el, body_el) -> bool:
+def _precedes_title_outside_article(el, title_el, body_el, order: dict) -> bool:
     """A date element before the headline that is not in the article's own block (the header's date)."""
     region = _article_region(title_el, body_el)
     if region is not None and is_ancestor(region, el):
         return False
-    # document order: compare positions
-    for node in title_el.getroottree().getroot().iter():
-        if node is el:
-            return True
-        if node is title_el:
-            return False
-    return False
+    return order.get(el, 0) < order.get(title_el, 0)
 
 
 def _article_region(title_el, body_el):
