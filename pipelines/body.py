@@ -188,24 +188,41 @@ def container_body(container, profile: Profile, base_url: str) -> Body:
 _LIST_MARK = re.compile(r"^[-•*]\s+")
 
 
-def trafilatura_body(root, profile: Profile, base_url: str, *, favor: str | None = None) -> Body:
-    """Main text found by trafilatura in the already-pruned page."""
-    main = root.find("body") if root.find("body") is not None else root
-    images = take_images(main, profile, base_url)
-    kwargs = dict(
-        url=base_url, include_comments=False, include_tables=True, include_images=False,
+def trafilatura_body(root, profile: Profile, base_url: str) -> Body:
+    """Main text found by trafilatura in the already-pruned page; images and captions from the part of
+    the page that holds that text (not the sidebars)."""
+    text = trafilatura.extract(
+        copy.deepcopy(root), url=base_url, include_comments=False, include_tables=True, include_images=False,
         output_format="txt", deduplicate=False, with_metadata=False,
-    )
-    if favor == "precision":
-        kwargs["favor_precision"] = True
-    elif favor == "recall":
-        kwargs["favor_recall"] = True
-    text = trafilatura.extract(copy.deepcopy(root), **kwargs) or ""
+    ) or ""
     paragraphs = [normalize_inline(_LIST_MARK.sub("", line)) for line in text.split("\n")]
     paragraphs = [p for p in paragraphs if p]
+    region = _region_of(root, paragraphs)
+    images = take_images(region, profile, base_url) if region is not None else []
     # trafilatura keeps some figure captions; the ones taken out above must not come back as text
     captions = {im["caption"] for im in images if im["caption"]}
     paragraphs = [p for p in paragraphs if p not in captions]
-    # images trafilatura's main text does not reach (sidebars) are not the article's
     return Body(paragraphs=paragraphs, images=images, mode="trafilatura",
                 words=sum(len(p.split()) for p in paragraphs))
+
+
+def _region_of(root, paragraphs: list[str]):
+    """The smallest element holding the first and the last paragraph of the extracted text."""
+    if not paragraphs:
+        return None
+
+    def holder(paragraph: str):
+        probe = paragraph[:24]
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.tag not in SKIP_TAGS and el.text and probe in normalize_inline(el.text):
+                return el
+        return None
+
+    first, last = holder(paragraphs[0]), holder(paragraphs[-1])
+    if first is None or last is None:
+        return None
+    ancestors = {id(a) for a in (first, *first.iterancestors())}
+    for node in (last, *last.iterancestors()):
+        if id(node) in ancestors:
+            return node
+    return None
