@@ -208,6 +208,8 @@ def cmd_sites(args) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
+    if args.check:
+        return check_site(args, sites)
     if args.json:
         print(json.dumps([{"key": s.key, "name": s.name, "province": s.province, "level": s.level,
                            "family": s.family, "base_url": s.base_url, "verified": s.verified}
@@ -220,6 +222,37 @@ def cmd_sites(args) -> int:
               f"{'yes' if s.verified else 'no':<8}  {s.base_url}")
     print(f"{len(sites)} sites, registry valid")
     return EXIT_OK
+
+
+def check_site(args, sites) -> int:
+    """A short live probe of one site: robots.txt, sitemaps, feeds, listing pages, and the first article
+    through the whole pipeline. For a user with network; nothing is kept."""
+    if args.check not in sites:
+        print(f"partynews sites --check: unknown site key {args.check!r}", file=sys.stderr)
+        return EXIT_USAGE
+    with tempfile.TemporaryDirectory() as tmp:
+        args.out, args.state, args.quiet = tmp, str(Path(tmp) / "state.sqlite"), not args.verbose
+        settings = _project_settings(args)
+        for name, value in (("CLOSESPIDER_ITEMCOUNT", 1), ("CLOSESPIDER_PAGECOUNT", 60), ("CLOSESPIDER_TIMEOUT", 180),
+                            ("PARTYNEWS_MAX_LISTING_PAGES", 3)):
+            settings.set(name, value, priority="cmdline")
+        report = run_crawl(settings, sites=[args.check], urls=[])
+        records = [json.loads(x) for x in Path(report["files"]["articles"]).read_text(encoding="utf-8").splitlines()]
+    site = report["sites"].get(args.check, {})
+    checks = [
+        ("robots.txt", site.get("robots_txt", 0) > 0, "fetched" if site.get("robots_txt") else "missing or unreachable"),
+        ("sitemaps", site.get("sitemaps", 0) > 0, f"{site.get('sitemaps', 0)} read"),
+        ("feeds", site.get("feeds", 0) > 0, f"{site.get('feeds', 0)} read"),
+        ("listing pages", site.get("listing_pages", 0) > 0, f"{site.get('listing_pages', 0)} fetched"),
+        ("article", bool(records), (f"{records[0]['title']!r}, {records[0]['published_at']}, "
+                                    f"{records[0]['word_count']} words, authors {records[0]['authors']}")
+         if records else "none extracted; dropped: " + (", ".join(f"{k} {v}" for k, v in report["dropped"].items()) or "-")),
+    ]
+    print(f"check {args.check} ({sites[args.check].base_url}): {site.get('pages_fetched', 0)} pages fetched, "
+          f"errors: {', '.join(f'{k} {v}' for k, v in report['errors'].items()) or 'none'}")
+    for name, ok, detail in checks:
+        print(f"  {'ok ' if ok else '-- '} {name}: {detail}")
+    return EXIT_OK if records else EXIT_SITE_EMPTY
 
 
 def cmd_schema(args) -> int:
@@ -280,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sites", help="list the registered sites and validate the registry")
     p.add_argument("--registry", help="validate and list this sites.yaml instead of the bundled one")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--check", metavar="KEY", help="probe one site live: robots, sitemaps, feeds, listings, one article")
+    p.add_argument("--allow-private", action="store_true", help="allow loopback and private addresses (with --check)")
+    p.add_argument("--verbose", action="store_true", help="show Scrapy's log (with --check)")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting (with --check)")
     p.set_defaults(func=cmd_sites)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a record")

@@ -25,6 +25,7 @@ from .normalize import comparison_key, fold_tone_placement, join_paragraphs, nor
 from .page_meta import read_page_meta
 from .published import find_published, first_date_line
 from .site import SiteInfo
+from .urls import strip_tracking
 
 _HTML_TYPES = re.compile(r"html|xml|text/plain|^\s*$", re.I)
 _MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"Rar!", b"ID3", b"\x00\x00\x01\x00",
@@ -75,7 +76,7 @@ def canonical_url(url: str, canonical: str | None) -> str:
         chost = (urlsplit(canonical).hostname or "").removeprefix("www.")
         if chost and chost == host and urlsplit(canonical).scheme in ("http", "https"):
             chosen = canonical
-    return safe_url_string(chosen.split("#", 1)[0])
+    return safe_url_string(strip_tracking(chosen))
 
 
 def _looks_binary(body: bytes, content_type: str | None) -> bool:

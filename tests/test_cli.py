@@ -64,3 +64,23 @@ def test_private_addresses_are_refused_without_the_flag(tmp_path):
     report = json.loads(done.stdout)
     assert report["skipped"].get("private_address", 0) >= 1
     assert report["totals"]["responses"] == 0
+
+
+def test_sites_check_probes_a_live_site(tmp_path):
+    import yaml
+
+    from crawler.cli import demo_registry_entry
+    from crawler.demo import DEMO_SITES
+    from crawler.demo.server import find_packs, serve_packs
+
+    with serve_packs([p for p in find_packs(DEMO_SITES) if p.name == "ninhbinh-dcs"]) as served:
+        registry = tmp_path / "sites.yaml"
+        registry.write_text(yaml.safe_dump({"sites": [demo_registry_entry(s) for s in served]}, allow_unicode=True),
+                            encoding="utf-8")
+        done = cli("sites", "--registry", str(registry), "--check", "ninhbinh-dcs", "--allow-private",
+                   "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0")
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    out = done.stdout
+    for line in ("ok  robots.txt", "ok  sitemaps", "ok  feeds", "ok  article"):
+        assert line in out, out
+    assert not list(tmp_path.glob("**/articles.jsonl")), "the probe keeps nothing"

@@ -13,14 +13,16 @@ import scrapy
 from lxml import etree
 from protego import Protego
 from scrapy.http import HtmlResponse, Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.items import PageItem
 from crawler.registry import Site, adhoc_site, load_registry
+from crawler.urls import normalize_url
 
 _FEED_TYPES = re.compile(r"(rss|atom|xml)", re.I)
+_IGNORED = tuple("." + ext for ext in IGNORED_EXTENSIONS)
 
 
 def _split_arg(value) -> list[str]:
@@ -67,8 +69,9 @@ class PartyNewsSpider(scrapy.Spider):
         self.allowed_domains = sorted({h for s in self.sites for h in (s.host, *s.allowed_domains)})
         if self._max_listing_pages is None:
             self._max_listing_pages = settings.getint("PARTYNEWS_MAX_LISTING_PAGES", 50)
-        # site membership is checked per link by site_for(): LinkExtractor compares domains with the port
-        self._extractor = LinkExtractor(unique=True)
+        # site membership is checked per link by site_for(): LinkExtractor compares domains with the port.
+        # Links to documents and media are extracted too, to be counted as skipped, never fetched.
+        self._extractor = LinkExtractor(unique=True, deny_extensions=[])
 
     def site_for(self, url: str) -> Site | None:
         host = (urlsplit(url).hostname or "").removeprefix("www.")
@@ -108,9 +111,10 @@ class PartyNewsSpider(scrapy.Spider):
         if site is None or response.status != 200:
             return
         robots = Protego.parse(response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace"))
+        self.crawler.stats.inc_value(f"partynews/site/{site.key}/robots_txt")
         for sitemap in robots.sitemaps:
             if self.site_for(sitemap) is site:
-                yield scrapy.Request(sitemap, callback=self.parse_sitemap, meta={"site_key": site.key},
+                yield scrapy.Request(normalize_url(sitemap, site), callback=self.parse_sitemap, meta={"site_key": site.key},
                                      errback=self.on_error, priority=20)
 
     def parse_sitemap(self, response: Response):
@@ -123,12 +127,15 @@ class PartyNewsSpider(scrapy.Spider):
         except (etree.XMLSyntaxError, ValueError):
             self.crawler.stats.inc_value("partynews/discovery/bad_sitemap")
             return
+        site = self.site_for(response.url)
+        if site is not None:
+            self.crawler.stats.inc_value(f"partynews/site/{site.key}/sitemaps")
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc or self.site_for(loc) is None:
                 continue
             if sitemap.type == "sitemapindex":
-                yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.on_error, priority=20)
+                yield scrapy.Request(normalize_url(loc, self.site_for(loc)), callback=self.parse_sitemap, errback=self.on_error, priority=20)
             else:
                 yield from self._follow(loc)
 
@@ -144,6 +151,9 @@ class PartyNewsSpider(scrapy.Spider):
             return
         if root is None:
             return
+        site = self.site_for(response.url)
+        if site is not None:
+            self.crawler.stats.inc_value(f"partynews/site/{site.key}/feeds")
         links = [el.text.strip() for el in root.iter("link") if el.text and el.text.strip()]
         links += [el.get("href") for el in root.iter("{http://www.w3.org/2005/Atom}link") if el.get("href")]
         for link in links:
@@ -155,8 +165,17 @@ class PartyNewsSpider(scrapy.Spider):
             if site is not None:
                 self.crawler.stats.inc_value("partynews/skipped/not_html")
             return
-        if self.url_kind(site, response.url) == "article":
+        kind = self.url_kind(site, response.url)
+        if kind == "article":
             yield self._item(site, response)
+        elif kind == "listing":
+            self.crawler.stats.inc_value(f"partynews/site/{site.key}/listing_pages")
+        # feeds the page announces in its head
+        for href in response.xpath('//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href').getall():
+            feed = response.urljoin(href)
+            if self.site_for(feed) is site:
+                yield scrapy.Request(normalize_url(feed, site), callback=self.parse_feed, errback=self.on_error,
+                                     priority=20, meta={"site_key": site.key})
         # every page, articles included (their related-article links), is mined for more links
         for link in self._extractor.extract_links(response):
             yield from self._follow(link.url)
@@ -166,6 +185,10 @@ class PartyNewsSpider(scrapy.Spider):
         if site is None:
             self.crawler.stats.inc_value("partynews/skipped/offsite")
             return
+        if urlsplit(url).path.lower().endswith(_IGNORED):
+            self.crawler.stats.inc_value("partynews/skipped/not_html_link")
+            return
+        url = normalize_url(url, site)
         kind = self.url_kind(site, url)
         if kind == "denied":
             self.crawler.stats.inc_value("partynews/skipped/denied_url")
