@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 GOLD = Path(__file__).parent / "gold" / "sites"
+HELDOUT = Path(__file__).parent / "heldout" / "sites"
 COMPARED = ("title", "lead", "text", "published_at", "published_precision", "date_source", "authors", "category",
             "tags", "images", "canonical_url")
 

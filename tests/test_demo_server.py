@@ -725,3 +725,96 @@ def test_bad_pack(tmp_path):
     with pytest.raises(ValueError, match="site.yaml"):
         with serve_packs([tmp_path / "nothing"]):
             pass
+
+
+def test_redirects_aliases_documents_robots_and_feed_size(tmp_path):
+    """Optional site.yaml keys: redirects (301), aliases (print / same views of a pack page), documents,
+    robots_disallow and feed_size."""
+    import io
+    import zipfile
+
+    origin = "https://extra.dcs.vn"
+    pages = []
+    for i in range(12):
+        url = f"{origin}/news/tin-tuc/bai-so-{i}-{700 + i}.html"
+        body = (f'<html><head><title>Bài {i} - Demo</title></head><body><div id="news-bodyhtml">'
+                f'<p>Đoạn một của bài {i}, đủ dài để là đoạn văn của bài viết trên trang.</p>'
+                f'<p>Đoạn hai của bài {i}, cũng là một đoạn văn của phần thân bài.</p>'
+                f'<p style="text-align: right;">Minh Anh</p></div></body></html>')
+        pages.append({"name": f"a{i}", "url": url, "html": body,
+                      "expected": {"title": f"Tiêu đề bài {i}", "lead": "Sapo bài." if i == 0 else None,
+                                   "text": None, "authors": ["Minh Anh"],
+                                   "published_at": f"2024-{i % 12 + 1:02d}-05T08:30:00+07:00", "category": "Tin tức"}})
+    config = {"key": "extra", "name": "Cổng Demo", "family": "nukeviet", "base_url": origin + "/", "feed_size": 10,
+              "redirects": {"/news/cu/bai-so-3-703.html": "/news/tin-tuc/bai-so-3-703.html",
+                            f"{origin}/?p=5": f"{origin}/news/tin-tuc/bai-so-5-705.html",
+                            "/chuyen-di": "https://dangcongsan.vn/"},
+              "aliases": {"/news/print/tin-tuc/bai-so-0-700.html": "a0",
+                          "/news/savefile/tin-tuc/bai-so-1-701.html": {
+                              "page": "a1", "headers": {"Content-Disposition": 'attachment; filename="bai-so-1.html"'}},
+                          "/Portal/PrintItem.aspx?ContentID=702": {"page": "a2", "layout": "same"}},
+              "documents": ["/uploads/van-ban/ke-hoach.pdf", "/uploads/van-ban/bieu-mau.docx", "/uploads/anh/goc.jpg",
+                            "/uploads/anh/nho.png", "/uploads/cu.doc",
+                            {"path": "/documents/20126/0/Nghi+quyet.pdf/5d1c0b7e", "type": "pdf", "title": "Nghị quyết"}],
+              "robots_disallow": ["/news/noi-bo/", "/users/"]}
+    pack = write_pack(tmp_path, config, pages)
+    with serve_packs([pack]) as (site,):
+        o = site.origin
+        # redirects: to the local target, or off-site as written
+        status, headers, _ = fetch(o + "/news/cu/bai-so-3-703.html")
+        assert status == 301 and headers["Location"] == o + "/news/tin-tuc/bai-so-3-703.html"
+        assert fetch(o + "/?p=5")[1]["Location"] == o + "/news/tin-tuc/bai-so-5-705.html"
+        assert fetch(o + "/?p=5&utm_source=zalo")[0] == 301
+        assert fetch(o + "/chuyen-di")[1]["Location"] == "https://dangcongsan.vn/"
+        assert site.redirects[o + "/?p=5"] == o + "/news/tin-tuc/bai-so-5-705.html"
+        # aliases: print layout with canonical and noindex; savefile headers; `same` serves the page itself
+        article0 = site.local_url(pages[0]["url"])
+        html = get_ok(o + "/news/print/tin-tuc/bai-so-0-700.html").decode("utf-8")
+        assert f'<link rel="canonical" href="{article0}">' in html and '<meta name="robots" content="noindex">' in html
+        assert "Tiêu đề bài 0" in html and "Sapo bài." in html and "<p>Đoạn một của bài 0" in html
+        assert html.count("<p>") == 2 and ">Minh Anh<" in html                  # byline out of the body, once
+        status, headers, body = fetch(o + "/news/savefile/tin-tuc/bai-so-1-701.html")
+        assert status == 200 and headers["Content-Disposition"] == 'attachment; filename="bai-so-1.html"'
+        assert b"Ti\xc3\xaau \xc4\x91\xe1\xbb\x81 b\xc3\xa0i 1" in body
+        assert get_ok(o + "/Portal/PrintItem.aspx?ContentID=702") == get_ok(site.local_url(pages[2]["url"]))
+        assert site.aliases[o + "/news/print/tin-tuc/bai-so-0-700.html"] == article0
+        assert len(site.articles) == 12                                        # aliases are not articles
+        # documents
+        kinds = {}
+        for url, ctype in site.documents.items():
+            status, headers, body = fetch(url)
+            assert status == 200 and headers["Content-Type"] == ctype and int(headers["Content-Length"]) == len(body)
+            kinds[ctype] = body
+        pdf = kinds["application/pdf"]
+        assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+        xref = int(pdf.rsplit(b"startxref", 1)[1].split()[0])
+        assert pdf[xref:xref + 4] == b"xref"
+        docx = kinds["application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
+        assert "word/document.xml" in zipfile.ZipFile(io.BytesIO(docx)).namelist()
+        assert kinds["image/jpeg"].startswith(b"\xff\xd8\xff") and kinds["image/jpeg"].endswith(b"\xff\xd9")
+        assert kinds["image/png"].startswith(b"\x89PNG\r\n\x1a\n")
+        assert kinds["application/msword"].startswith(bytes.fromhex("d0cf11e0a1b11ae1"))
+        assert fetch(o + "/documents/20126/0/Nghi+quyet.pdf/5d1c0b7e")[1]["Content-Type"] == "application/pdf"
+        # robots.txt and the feed
+        robots = fetch(o + "/robots.txt")[2].decode().splitlines()
+        assert "Disallow: /news/noi-bo/" in robots and "Disallow: /users/" in robots and "Disallow: /seek/" in robots
+        items = ET.fromstring(fetch(site.feed_url)[2]).findall("./channel/item")
+        assert [i.findtext("link") for i in items] == [a["url"] for a in site.articles][:10]
+        locs = [e.text for e in ET.fromstring(fetch(site.sitemap_url)[2]).iter(f"{{{SM_NS['sm']}}}loc")]
+        assert len(locs) == 12
+
+
+def test_bad_alias_and_document(tmp_path):
+    origin = "https://bad.dcs.vn"
+    page = {"name": "a", "url": origin + "/news/x/bai-1-101.html", "html": "<html><body><p>x</p></body></html>",
+            "expected": {"title": "Bài", "published_at": "2024-01-01T08:00:00+07:00"}}
+    pack = write_pack(tmp_path / "one", {"key": "bad", "family": "nukeviet", "base_url": origin + "/",
+                                         "aliases": {"/news/print/x.html": "nope"}}, [page])
+    with pytest.raises(ValueError, match="no pack page"):
+        with serve_packs([pack]):
+            pass
+    pack = write_pack(tmp_path / "two", {"key": "bad", "family": "nukeviet", "base_url": origin + "/",
+                                         "documents": ["/documents/20126/0/no-extension"]}, [page])
+    with pytest.raises(ValueError, match="unknown type"):
+        with serve_packs([pack]):
+            pass

@@ -36,6 +36,20 @@ page on any other generated path (e.g. a real listing page `/news/tin-tuc/page-2
 Tracking parameters (utm_*, fbclid, gclid, zarsrc...) are ignored, as a CMS does: a pack page whose URL carries
 them is served with and without them, and a request with them finds the page without them.
 
+Optional site.yaml keys (paths may also be written as absolute URLs on the real site):
+
+    page_size: 5                       teasers per listing page
+    feed_size: 10                      items per RSS feed, newest first (default: all articles); sitemaps list all
+    redirects: {old_path: new_path}    301 to the local new path (an absolute URL on another host stays as is)
+    aliases: {path: page_name}         another view of a pack page, e.g. NukeViet /news/print/..., /news/savefile/...,
+                                       ASP.NET /Portal/PrintItem.aspx?ContentID=N: a print layout of the article
+                                       (title, date, lead, body paragraphs) with <link rel="canonical"> to the page and
+                                       <meta name="robots" content="noindex">; or {page: name, layout: same|print,
+                                       headers: {...}}: `same` serves the page itself (a second URL of one article)
+    documents: [path, ...]             small well-formed files: .pdf, .doc(x), .xls(x), .jpg, .png, .zip by extension,
+                                       or {path: ..., type: pdf|docx|...} for a URL without one (Liferay /documents/...)
+    robots_disallow: [path, ...]       extra Disallow lines in robots.txt (kept even when they hide pack pages)
+
     python -m crawler.demo.server [PACK_DIR_OR_ROOT...]   # serves until Ctrl-C (default: the demo sites)
 """
 from __future__ import annotations
@@ -100,6 +114,9 @@ class ServedSite:
     feed_url: str | None = None        # local absolute URL of the main feed, if the family has one
     sitemap_url: str | None = None     # local absolute URL of the sitemap, if the family has one
     listing_urls: list[str] = field(default_factory=list)   # page 1 of the all-news and category listings
+    redirects: dict[str, str] = field(default_factory=dict)  # local old URL -> Location (site.yaml `redirects`)
+    aliases: dict[str, str] = field(default_factory=dict)    # local alias URL -> local URL of its pack page
+    documents: dict[str, str] = field(default_factory=dict)  # local URL -> content type (site.yaml `documents`)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _real_to_local: dict = field(default_factory=dict, repr=False, compare=False)
     _hosts: tuple = field(default=(), repr=False, compare=False)
@@ -748,6 +765,151 @@ def _origin_rewriter(hosts: Iterable[str], local_origin: str) -> Callable[[bytes
     return lambda data: pattern.sub(replace, data)
 
 
+_DOC_TYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+}
+
+
+def _ascii(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text if not unicodedata.combining(c) and 32 <= ord(c) < 127)
+
+
+def _pdf_bytes(title: str, site_name: str) -> bytes:
+    """A one-page PDF 1.4 with a correct cross-reference table (Helvetica, ASCII text)."""
+    def esc(s: str) -> str:
+        return _ascii(s).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = (f"BT /F1 16 Tf 72 770 Td ({esc(site_name)}) Tj ET\n"
+              f"BT /F1 12 Tf 72 740 Td ({esc(title)}) Tj ET\n").encode("ascii")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+               f"<< /Title ({esc(title)}) /Producer (partynews demo server) >>".encode("ascii")]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, len(objects), xref)
+    return bytes(out)
+
+
+def _zip_bytes(files: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, text.encode("utf-8"))
+    return buf.getvalue()
+
+
+def _office_bytes(kind: str, title: str) -> bytes:
+    t = html.escape(title)
+    if kind == "docx":
+        return _zip_bytes({
+            "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+            "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+            "word/document.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:body></w:document>'})
+    if kind == "xlsx":
+        return _zip_bytes({
+            "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+            "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+            "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets><sheet name="{t[:31]}" sheetId="1"/></sheets></workbook>'})
+    if kind == "zip":
+        return _zip_bytes({f"{_ascii(title) or 'tai-lieu'}.txt": title})
+    # .doc / .xls: an OLE2 compound-file signature and header, the rest zero-filled (enough for type sniffing)
+    return bytes.fromhex("d0cf11e0a1b11ae1") + bytes(16) + bytes.fromhex("3e000300feff0900060000") + bytes(485)
+
+
+# a valid 1x1 grey baseline JPEG (one 8x8 block, DC 0, EOB; one-code Huffman tables) and a 1x1 PNG
+_JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000"
+    "ffdb004300" + "01" * 64 +
+    "ffc0000b080001000101011100"
+    "ffc4001400" + "01" + "00" * 15 + "00"
+    "ffc4001410" + "01" + "00" * 15 + "00"
+    "ffda0008010100003f00" "3f" "ffd9")
+
+
+def _png_bytes() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+
+
+def _document_bytes(kind: str, name: str, site_name: str) -> bytes:
+    title = re.sub(r"[-_+]+", " ", name).strip() or "Tai lieu"
+    if kind == "pdf":
+        return _pdf_bytes(title, site_name)
+    if kind in ("jpg", "jpeg"):
+        return _JPEG
+    if kind == "png":
+        return _png_bytes()
+    return _office_bytes(kind, title)
+
+
+def _article_parts(body: bytes, content_type: str | None, expected: dict) -> tuple[str, str | None, list[str], list[str]]:
+    """Title, lead, body paragraphs and authors of a pack page, for its print view: from its expected record where
+    that has them, else from the page (the element holding the most paragraph text, as readability tools do)."""
+    import lxml.etree
+    import lxml.html
+
+    m = re.search(r"charset=([\w-]+)", content_type or "", re.I) or \
+        re.search(rb'<meta[^>]+charset=["\']?([\w-]+)', body[:4096], re.I)
+    charset = m.group(1) if m else "utf-8"
+    charset = charset.decode("ascii") if isinstance(charset, bytes) else charset
+    try:
+        text = body.decode(charset, errors="replace")
+    except LookupError:
+        text = body.decode("utf-8", errors="replace")
+    text = unicodedata.normalize("NFC", text)
+    doc = lxml.html.fromstring(text)
+    for bad in doc.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+
+    def clean(s: str) -> str:
+        return " ".join(s.replace("\u200b", "").split())
+
+    title = expected.get("title") or next(
+        (clean(v) for v in doc.xpath('//meta[@property="og:title"]/@content|//h1//text()') if clean(v)),
+        clean(doc.findtext(".//title") or ""))
+    lead = expected.get("lead")
+    if expected.get("text"):
+        paras = [p.strip() for p in expected["text"].split("\n\n") if p.strip()]
+    else:
+        def score(el) -> int:
+            return sum(len(clean(p.text_content())) for p in el.findall("p"))
+        best = max(doc.iter(lxml.etree.Element), key=score, default=None)
+        paras = [clean(p.text_content()) for p in best.findall("p")] if best is not None else []
+        paras = [p for p in paras if p and p != lead]
+    authors = [str(a) for a in expected.get("authors") or []]
+    if authors and paras and clean(paras[-1]) in (", ".join(authors), " - ".join(authors)):
+        paras = paras[:-1]
+    return title, lead, paras, authors
+
+
 class SiteApp:
     """What one served site answers: a table of resources built once, at start-up."""
 
@@ -763,6 +925,9 @@ class SiteApp:
         self.config_mtime = datetime.fromtimestamp(int((pack.dir / "site.yaml").stat().st_mtime), timezone.utc)
         self.generated: dict[str, Resource] = {}
         self.pack_routes: dict[str, Resource] = {}
+        self.redirect_routes: dict[str, Resource] = {}
+        feed_size = self.config.get("feed_size")
+        self.feed_size = max(1, int(feed_size)) if feed_size else None
         self.reserved: set[str] = {"/", "/robots.txt"}
         self._today = _today()
         self._build()
@@ -825,6 +990,9 @@ class SiteApp:
         for it in self.items:
             it["cat_href"] = self.style.category_listing(it["cat_slug"], 1)
         self.footer_pages = [(e["path"], self._drop_label(e)) for e in others]
+        self._aliases(entries)
+        self._redirects()
+        self._documents()
 
         # generated pages
         self._listing(self.items, self.style.all_listing, self.style.all_name, None)
@@ -863,6 +1031,103 @@ class SiteApp:
         collisions = set(self.pack_routes) & set(self.generated)
         if collisions:
             log.info("%s: pack pages replace generated pages at %s", site.key, ", ".join(sorted(collisions)))
+
+    def _config_key(self, url: str) -> str:
+        """A site.yaml path or absolute URL as the request target it stands for (path+query, normalised)."""
+        parts = urlsplit(str(url).strip())
+        return _norm_target(parts.path or "/", parts.query)
+
+    def _aliases(self, entries: list[dict]) -> None:
+        by_name = {e["name"]: e for e in entries}
+        pages = {p["name"]: p for p in self.pack.pages}
+        for path, spec in (self.config.get("aliases") or {}).items():
+            spec = {"page": spec} if isinstance(spec, str) else dict(spec or {})
+            entry = by_name.get(str(spec.get("page")))
+            if entry is None:
+                raise ValueError(f"{self.pack.dir / 'site.yaml'}: alias {path!r}: no pack page {spec.get('page')!r}")
+            key = self._config_key(path)
+            if key in self.pack_routes:
+                log.warning("%s: alias %s is a pack page's path; the pack page is served", self.site.key, key)
+                continue
+            layout = spec.get("layout") or "print"
+            if layout not in ("print", "same"):
+                raise ValueError(f"{self.pack.dir / 'site.yaml'}: alias {path!r}: layout must be print or same")
+            page_res = self.pack_routes[entry["path"]]
+            headers = [(str(k), str(v)) for k, v in (spec.get("headers") or {}).items()
+                       if str(k).lower() not in _COMPUTED_HEADERS | {"content-type"}]
+            if layout == "same":
+                res = Resource(page_res.body, page_res.content_type, headers=page_res.headers + headers,
+                               last_modified=page_res.last_modified)
+            else:
+                res = Resource(self._print_view(entry, pages[entry["name"]], page_res), headers=headers,
+                               last_modified=page_res.last_modified)
+            self.pack_routes[key] = res
+            self.site.aliases[self.origin + key] = entry["url"]
+
+    def _print_view(self, entry: dict, page: dict, page_res: Resource) -> bytes:
+        """The article of a pack page in a CMS print layout: canonical to the article, noindex."""
+        exp = entry["expected"]
+        title, lead, paras, authors = _article_parts(page_res.body, page_res.content_type, exp)
+        dt = _parse_dt(exp.get("published_at"))
+        date = "" if dt is None else (f"{dt.astimezone(VN):%d/%m/%Y}" if exp.get("published_precision") == "date"
+                                      else f"{dt.astimezone(VN):%H:%M %d/%m/%Y}")
+        body = "\n".join(f"<p>{_e(p)}</p>" for p in paras)
+        out = f"""<!DOCTYPE html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<title>{_e(title)} - {_e(self.name)}</title>
+<meta name="robots" content="noindex">
+<link rel="canonical" href="{_e(entry['url'])}">
+<style>body{{font:14px/1.5 Arial,Helvetica,sans-serif;margin:20px auto;max-width:760px}}.print-header{{border-bottom:2px solid #b30000;margin-bottom:12px}}.hometext{{font-weight:bold}}.print-tools{{text-align:right}}@media print{{.print-tools{{display:none}}}}</style>
+</head>
+<body onload="window.print()">
+<div id="print" class="print-{_e(self.style.name)}">
+  <p class="print-tools"><a href="javascript:window.print()">In bài viết</a> | <a href="javascript:window.close()">Đóng cửa sổ</a></p>
+  <div class="print-header"><strong>{_e(self.name.upper())}</strong><br><span>{_e(self.origin + '/')}</span></div>
+  <h1 class="title">{_e(title)}</h1>
+  <p class="time">{_e(date)}</p>
+{f'  <div class="hometext">{_e(lead)}</div>' if lead else ''}
+  <div class="bodytext">
+{body}
+  </div>
+{f'  <p class="author" style="text-align:right"><strong>{_e(", ".join(authors))}</strong></p>' if authors else ''}
+  <div class="print-footer">Nguồn: <a href="{_e(entry['url'])}">{_e(entry['url'])}</a><br>&copy; {_e(self.name)}</div>
+</div>
+</body>
+</html>
+"""
+        return out.encode("utf-8")
+
+    def _redirects(self) -> None:
+        for old, new in (self.config.get("redirects") or {}).items():
+            key = self._config_key(old)
+            parts = urlsplit(str(new).strip())
+            if parts.scheme and _bare_host(parts.hostname or "") not in self.site._hosts:
+                location = str(new).strip()                 # off-site: as written
+            else:
+                location = self.origin + self._config_key(new)
+            body = (f'<html><head><title>301 Moved Permanently</title></head><body><h1>Moved Permanently</h1>'
+                    f'<p>The document has moved <a href="{_e(location)}">here</a>.</p></body></html>').encode()
+            self.redirect_routes[key] = Resource(body, "text/html; charset=iso-8859-1", status=301,
+                                                 headers=[("Location", location)])
+            self.site.redirects[self.origin + key] = location
+
+    def _documents(self) -> None:
+        for spec in self.config.get("documents") or ():
+            spec = {"path": spec} if isinstance(spec, str) else dict(spec or {})
+            key = self._config_key(spec["path"])
+            path = key.split("?", 1)[0]
+            kind = str(spec.get("type") or path.rsplit(".", 1)[-1]).lower().lstrip(".")
+            if kind not in _DOC_TYPES:
+                raise ValueError(f"{self.pack.dir / 'site.yaml'}: document {spec['path']!r}: unknown type {kind!r}; "
+                                 f"known: {', '.join(sorted(_DOC_TYPES))}")
+            name = str(spec.get("title") or "") or \
+                re.sub(r"\.\w+$", "", path.rstrip("/").rsplit("/", 1)[-1]) or "tai-lieu"
+            ctype = _DOC_TYPES[kind]
+            res = Resource(_document_bytes(kind, name, self.name), ctype, last_modified=self.config_mtime)
+            self.generated[key] = res
+            self.site.documents[self.origin + key] = ctype
 
     def _config_path(self, url: str) -> str | None:
         parts = urlsplit(str(url))
@@ -1016,6 +1281,8 @@ class SiteApp:
     # -- feeds, sitemap, robots --------------------------------------------------------------------------
     def _rss(self, self_path: str, items: list[dict] | None = None, category: str | None = None) -> bytes:
         items = self.items if items is None else items
+        if self.feed_size:
+            items = items[: self.feed_size]
         title = self.name + (f" - {category}" if category else "")
         self_url = self.origin + self_path
         newest = self._newest(items)
@@ -1050,6 +1317,7 @@ class SiteApp:
         # a rule that would hide a pack page from a polite crawler is left out
         rules = [p for p in self.style.disallow if not any(e["path"].startswith(p) for e in
                                                            self.site.articles + self.site.other_pages)]
+        rules += [str(p) for p in self.config.get("robots_disallow") or () if str(p) not in rules]
         lines = ["User-agent: *"] + [f"Disallow: {p}" for p in rules]
         if self.style.name == "wordpress":
             lines.append("Allow: /wp-admin/admin-ajax.php")
@@ -1061,10 +1329,10 @@ class SiteApp:
     def respond(self, method: str, target: str, if_modified_since: str | None) -> Resource:
         path, query = _split_target(target)
         key = _norm_target(path, query)
-        res = self.pack_routes.get(key) or self.generated.get(key)
+        res = self.redirect_routes.get(key) or self.pack_routes.get(key) or self.generated.get(key)
         if res is None and query and _strip_tracking(query) != query:
             clean = _norm_target(path, _strip_tracking(query))
-            res = self.pack_routes.get(clean) or self.generated.get(clean)
+            res = self.redirect_routes.get(clean) or self.pack_routes.get(clean) or self.generated.get(clean)
         if res is None and query:
             plain = self.generated.get(_norm_target(path))
             if plain is not None and plain.ignore_query:
