@@ -16,6 +16,7 @@ import trafilatura
 from .families import Profile
 from .html_tree import is_ancestor, select, text_of
 from .normalize import normalize_inline
+from .residue import chrome_kind
 
 BLOCK_TAGS = frozenset(
     "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre table thead tbody tfoot "
@@ -25,7 +26,6 @@ SKIP_TAGS = frozenset("script style noscript template iframe object embed svg ca
 _CAPTION_CLASS = re.compile(r"caption|chu-?thich|chuthich|img-?desc|image-?desc|photo-?desc|note|expEdit", re.I)
 _CENTER = re.compile(r"text-align\s*:\s*center", re.I)
 _BAD_IMG = re.compile(r"(^data:)|icon|logo|blank\.gif|spacer|pixel|loading|placeholder|/ads?/|banner|avatar|emoji", re.I)
-_FILE_NAME = re.compile(r"^[\w().\- ]{1,80}\.(?:jpe?g|png|gif|webp|bmp|tiff?)$", re.I)
 MIN_CONTAINER_WORDS = 40
 
 
@@ -121,7 +121,7 @@ def take_images(container, profile: Profile, base_url: str) -> list[dict]:
                 images.append({"url": src, "caption": None})
         elif id(el) in caption_set and not any(is_ancestor(c, el) for c in to_drop):
             text = normalize_inline(text_of(el))
-            if text and not _FILE_NAME.match(text):
+            if text and chrome_kind(text) != "image_file":
                 pending = [im for im in images if im["caption"] is None]
                 if pending:
                     pending[-1]["caption"] = text

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from w3lib.url import safe_url_string
 
 from . import article, body as body_mod, classify, residue
-from .dates import is_date_line, parse_vn_datetime
+from .bylines import parse_byline
 from .decode import DecodeError, decode_html, header
 from .families import detect_family, profile_with_overrides
 from .html_tree import ParseError, is_ancestor, parse_html, select, text_of
@@ -23,7 +23,7 @@ from .language import detect_language
 from .legacy_fonts import fix_legacy_html
 from .normalize import comparison_key, fold_tone_placement, join_paragraphs, normalize_inline
 from .page_meta import read_page_meta
-from .published import find_published, first_date_line
+from .published import find_published, first_date_line, parse_date_line
 from .site import SiteInfo
 from .urls import strip_tracking
 
@@ -225,7 +225,7 @@ def _prune(root, profile, keep) -> None:
 
 
 def _date_line(paragraph: str) -> bool:
-    return len(paragraph) <= 160 and is_date_line(paragraph) and parse_vn_datetime(paragraph) is not None
+    return parse_date_line(paragraph) is not None
 
 
 def _strip_head(paragraphs: list[str], title: str | None, category: str | None, lead: str | None):
@@ -251,8 +251,6 @@ def _strip_head(paragraphs: list[str], title: str | None, category: str | None, 
 
 
 def _names_before_date(line: str) -> list[str]:
-    from .bylines import parse_byline
-
     match = re.match(r"^(?P<who>[^\d|]{2,60}?)\s+\d", line)
     if not match:
         return []

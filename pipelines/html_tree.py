@@ -43,13 +43,6 @@ def select(root, css: str) -> list:
         return []
 
 
-def first(root, selectors: list[str]):
-    for css in selectors:
-        found = select(root, css)
-        if found:
-            return found[0]
-    return None
-
 
 def text_of(element) -> str:
     """Visible text of an element, with block boundaries as spaces."""
@@ -60,13 +53,6 @@ def text_of(element) -> str:
         parts.append(piece)
     return " ".join(" ".join(parts).split())
 
-
-def drop(element) -> None:
-    """Remove an element but keep its tail text in the tree."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    element.drop_tree()
 
 
 def is_ancestor(candidate, element) -> bool:

@@ -92,13 +92,19 @@ def _reasonable(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
     return parsed
 
 
+def parse_date_line(line: str) -> ParsedDate | None:
+    """The date of a short standalone date line ("Thứ hai, 09/01/2023"), None for anything else."""
+    if len(line) <= 160 and is_date_line(line):
+        return parse_vn_datetime(line)
+    return None
+
+
 def first_date_line(lines: list[str], now: datetime | None = None) -> ParsedDate | None:
     now = now or datetime.now().astimezone()
     for line in lines:
-        if len(line) <= 160 and is_date_line(line):
-            parsed = _reasonable(parse_vn_datetime(line), now)
-            if parsed:
-                return parsed
+        parsed = _reasonable(parse_date_line(line), now)
+        if parsed:
+            return parsed
     return None
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from scrapy.exceptions import DropItem
 
@@ -157,6 +156,3 @@ class JsonlWriterPipeline(_Base):
             state.close()
             self.crawler._partynews_state = None
 
-
-def output_files(run_dir: Path) -> dict:
-    return {"articles": str(run_dir / "articles.jsonl"), "report": str(run_dir / "report.json")}

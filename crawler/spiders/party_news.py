@@ -87,9 +87,6 @@ class PartyNewsSpider(scrapy.Spider):
         for request in self._start_requests():
             yield request
 
-    def start_requests(self):  # Scrapy < 2.13
-        yield from self._start_requests()
-
     def _start_requests(self):
         for site in self.sites:
             base = site.base_url
