@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import yaml
 
 from .html_tree import text_of
+from .normalize import normalize_inline
 
 
 @lru_cache(maxsize=1)
@@ -55,3 +56,35 @@ def teaser_count(root) -> int:
         if 6 <= words <= 40:
             count += 1
     return count
+
+
+def link_titles(root, url: str) -> set[str]:
+    """Texts of links to other pages that are long enough to be a headline (four words or more)."""
+    here = urldefrag(url)[0]
+    titles = set()
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        if urldefrag(urljoin(url, href))[0] == here:
+            continue
+        text = normalize_inline(text_of(a))
+        if len(text.split()) >= 4:
+            titles.add(text)
+    return titles
+
+
+def headline_share(paragraphs: list[str], titles: set[str]) -> tuple[int, int]:
+    """How many of the extracted paragraphs are headlines of links to other pages, and the words of the rest.
+    A listing, a tag page or a video page's text is mostly other articles' headlines (with their summaries);
+    an article's text, once the related-news lists are cut away, has none or very few."""
+    headlines = sum(1 for p in paragraphs if p in titles)
+    own_words = sum(len(p.split()) for p in paragraphs if p not in titles)
+    return headlines, own_words
+
+
+def undated_static_path(url: str) -> bool:
+    """A path with no number in it (no article id, no date): the shape of a site's fixed pages. Articles
+    with such paths (WordPress slugs) are dated; an undated page of this shape is not an article."""
+    path = urlsplit(url).path
+    return not re.search(r"\d", path)

@@ -186,7 +186,7 @@ def _clean_tree(root, html_text: str, url: str, site: SiteInfo | None, options: 
     if options.apply_filters:
         if classify.is_error_page(title_tag_text, title, fields["word_count"], headings):
             return _drop("error_page", title or title_tag_text or "", fields, cleaned.removed)
-        reason = _not_article(root, url, meta, container, extracted, published)
+        reason = _not_article(root, url, meta, container, extracted, published, options.min_words)
         if reason:
             return _drop("not_article", reason, fields, cleaned.removed)
         if not title:
@@ -281,17 +281,25 @@ def _dedupe_lead(lead: str | None, paragraphs: list[str]):
     return lead, paragraphs
 
 
-def _not_article(root, url, meta, container, extracted, published) -> str | None:
+def _not_article(root, url, meta, container, extracted, published, min_words: int) -> str | None:
     strong = meta.jsonld_is_article or meta.og_type == "article"
     if classify.listing_url(url) and not strong:
         return "listing url"
     if extracted.words and extracted.link_words / extracted.words > 0.5:
         return "mostly links"
+    paragraphs = extracted.paragraphs
+    headlines, own_words = classify.headline_share(paragraphs, classify.link_titles(root, url))
+    if headlines >= 3 and headlines >= 0.3 * len(paragraphs) and not (strong and own_words >= 150):
+        return f"{headlines} of {len(paragraphs)} paragraphs are headlines of other pages"
+    if headlines >= 3 and own_words < min_words and not strong:
+        return f"{headlines} headlines of other pages and {own_words} words of its own"
     if not strong and container is None and published.date is None:
         teasers = classify.teaser_count(root)
-        short = sum(1 for p in extracted.paragraphs if len(p.split()) < 25 and not _SENT_END.search(p))
-        if teasers >= 15 and short >= len(extracted.paragraphs) / 2:
+        short = sum(1 for p in paragraphs if len(p.split()) < 25 and not _SENT_END.search(p))
+        if teasers >= 15 and short >= len(paragraphs) / 2:
             return f"{teasers} teaser links, no date, no article body"
+    if not strong and published.date is None and classify.undated_static_path(url):
+        return "no date and no article id or date in the URL"
     return None
 
 

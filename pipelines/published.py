@@ -33,18 +33,41 @@ class Published:
 
 
 def _in_chrome(el) -> bool:
-    """Inside the site's header, menus, sidebar or footer (a <header> inside the <article> is the article's)."""
-    ancestors = list(el.iterancestors()) + [el]
-    if any(isinstance(n.tag, str) and n.tag in ("article", "main") for n in ancestors):
-        return False
+    """Inside the site's header, menus, sidebar or footer. A <header> or menu inside the <article> or <main> is
+    the article's; a sidebar (<aside>, class "...sidebar...") is chrome even inside <main>, unless the
+    <article> holds it."""
+    ancestors = [n for n in [el, *el.iterancestors()] if isinstance(n.tag, str)]
+    in_article = any(n.tag == "article" for n in ancestors)
+    in_main = in_article or any(n.tag == "main" for n in ancestors)
     for node in ancestors:
-        if not isinstance(node.tag, str):
+        cls = (node.get("class") or "").lower()
+        if node.tag == "aside" or "sidebar" in cls:
+            if not in_article:
+                return True
             continue
-        if node.tag in _CHROME:
+        if in_main:
+            continue
+        if node.tag in _CHROME or any(w in cls.split() for w in ("header", "top-bar", "topbar", "navbar", "menu",
+                                                                   "footer")):
             return True
-        cls = (node.get("class") or "").lower().split()
-        if any(w in cls for w in ("header", "top-bar", "topbar", "navbar", "menu", "sidebar", "footer")):
-            return True
+    return False
+
+
+def _teaser_date(el, title_el) -> bool:
+    """The date of a teaser in a list of other articles: it shares its list item or small block with a
+    headline-length link, and that block does not hold the page's own headline."""
+    node = el
+    for _ in range(3):
+        node = node.getparent()
+        if node is None or node.tag in ("body", "html", "article", "main"):
+            return False
+        if title_el is not None and (node is title_el or is_ancestor(node, title_el)):
+            return False
+        for a in node.iter("a"):
+            if a is not el and not is_ancestor(a, el) and len(text_of(a).split()) >= 5:
+                return True
+        if node.tag == "li":
+            return False
     return False
 
 
@@ -133,6 +156,8 @@ def find_published(root, meta: PageMeta, profile: Profile, url: str, *, title_el
             if _in_chrome(el) and not (body_el is not None and is_ancestor(el, body_el)):
                 continue
             if title_el is not None and _precedes_title_outside_article(el, title_el, body_el, order):
+                continue
+            if _teaser_date(el, title_el):
                 continue
             page_date = _reasonable(_element_date(el), now)
             if page_date:
