@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench bench-quality clean
+.PHONY: demo test chromium bench bench-quality bench-perf clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,25 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/partynews demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n 2 -q
+
+# The status-page test renders the page in a real headless browser: Debian's chromium, installed when missing
+# (as root, as on CI; elsewhere install it yourself, or that test is skipped outside CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium >/dev/null; } || \
+		echo "make: could not install chromium (not root?); the status-page browser test will be skipped"
 
 bench-quality: $(STAMP)
 	$(BIN)/python bench/quality.py
 
-bench: bench-quality
+# pages/s, CPU and memory against the limits (bench/README.md); about 20 minutes on 2 cores
+bench-perf: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python bench/perf.py
+
+bench: bench-quality bench-perf
 
 clean:
 	rm -rf $(VENV) build *.egg-info

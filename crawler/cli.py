@@ -5,7 +5,13 @@
     partynews extract FILE... [--url URL | --list TSV] [--site KEY] [--keep-dropped]
     partynews sites
     partynews schema
-    partynews report RUN_DIR
+    partynews report RUN_DIR [--json]
+    partynews report --html OUT.html [DATA_DIR | RUN_DIR]
+    partynews export --format parquet|hf|jsonl --out DIR [--out-of DATA_DIR] [--site KEY]... [--province NAME]...
+                     [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--with-revisions]
+
+`crawl` and `demo` show a progress line on stderr when it is a terminal (`--progress` always, `--quiet` and
+`--json` never unless `--progress` is given).
 """
 from __future__ import annotations
 
@@ -21,7 +27,8 @@ import yaml
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-EXIT_SITE_EMPTY = 3
+EXIT_SITE_EMPTY = 3         # a site produced nothing, or too many of its fetches failed
+EXIT_LOCKED = 4             # another run holds the same crawl state
 
 
 def _project_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
@@ -44,25 +51,60 @@ def _project_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
         settings.set("PARTYNEWS_REGISTRY", args.registry, priority="cmdline")
     if getattr(args, "quiet", False):
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    if getattr(args, "progress", False):
+        settings.set("PARTYNEWS_PROGRESS", True, priority="cmdline")
+    elif getattr(args, "quiet", False) or getattr(args, "json", False):
+        settings.set("PARTYNEWS_PROGRESS", False, priority="cmdline")
+    if getattr(args, "gzip", False):
+        settings.set("PARTYNEWS_GZIP", True, priority="cmdline")
+    if getattr(args, "no_warc", False):
+        settings.set("PARTYNEWS_WARC", False, priority="cmdline")
     return settings
 
 
-def run_crawl(settings, *, sites: list[str], urls: list[str]) -> dict:
-    """Run one crawl in this process and return its report."""
+def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = False, spider_cls=None,
+              spider_args: dict | None = None) -> dict:
+    """Run one crawl in this process and return its report. Holds the crawl state's lock for the whole run
+    (StateLocked if another run holds it). With `resume`, continues the newest unfinished run in the output
+    folder, if there is one."""
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.runs import reconcile, repair_records, unfinished_run
     from crawler.spiders.party_news import PartyNewsSpider
     from pipelines.run_context import new_run_id
+    from pipelines.state import SQLiteState, lock_state
 
+    out = Path(settings.get("PARTYNEWS_OUT") or "data")
+    state_path = Path(settings.get("PARTYNEWS_STATE") or out / "state.sqlite")
+    lock_state(state_path)
+    resumed = None
+    if resume and not settings.get("PARTYNEWS_RUN_ID"):
+        run_dir = unfinished_run(out)
+        if run_dir is not None:
+            settings.set("PARTYNEWS_RUN_ID", run_dir.name, priority="cmdline")
+            records = repair_records(run_dir)
+            state = SQLiteState(state_path)
+            try:
+                resumed = {"run_dir": str(run_dir), "written": reconcile(records, state) if records else 0}
+            finally:
+                state.close()
+            print(f"partynews: resuming run {run_dir.name} ({resumed['written']} records already written)",
+                  file=sys.stderr)
+        else:
+            print("partynews: no unfinished run to resume; starting a new one", file=sys.stderr)
     if not settings.get("PARTYNEWS_RUN_ID"):
         settings.set("PARTYNEWS_RUN_ID", new_run_id(), priority="cmdline")
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(PartyNewsSpider)
-    process.crawl(crawler, site=",".join(sites) or None, url=",".join(urls) or None)
+    crawler = process.create_crawler(spider_cls or PartyNewsSpider)
+    crawler._partynews_resumed = resumed
+    if spider_cls is None:
+        process.crawl(crawler, site=",".join(sites) or None, url=",".join(urls) or None)
+    else:
+        process.crawl(crawler, **(spider_args or {}))
     process.start()
     report = getattr(crawler, "_partynews_report", None)
     if report is None:
-        run_dir = Path(settings.get("PARTYNEWS_OUT") or "data") / settings.get("PARTYNEWS_RUN_ID")
+        run_dir = out / settings.get("PARTYNEWS_RUN_ID")
         report_path = run_dir / "report.json"
         if not report_path.exists():
             raise RuntimeError("the crawl ended without a report (see the log above)")
@@ -70,15 +112,20 @@ def run_crawl(settings, *, sites: list[str], urls: list[str]) -> dict:
     return report
 
 
-def _exit_status(report: dict) -> int:
+def _exit_status(report: dict, max_error_rate: float = 0.5) -> int:
     if report["finish_reason"] not in ("finished", "closespider_pagecount", "closespider_itemcount"):
         return EXIT_FAILED
-    empty = [k for k, s in report["sites"].items() if not s.get("written") and not s.get("unchanged")]
-    return EXIT_SITE_EMPTY if empty else EXIT_OK
+    for entry in report["sites"].values():
+        produced = sum(entry.get(k, 0) for k in ("written", "unchanged", "not_modified", "skipped_known"))
+        attempts = entry.get("pages_fetched", 0) + entry.get("errors", 0)
+        if not produced or (attempts and entry.get("errors", 0) / attempts > max_error_rate):
+            return EXIT_SITE_EMPTY
+    return EXIT_OK
 
 
 def cmd_crawl(args) -> int:
     from crawler.registry import RegistryError, adhoc_site, load_registry
+    from pipelines.state import StateLocked
 
     if not args.site and not args.url:
         print("partynews crawl: crawling every registered site (use --site KEY or --url URL to choose)",
@@ -92,12 +139,15 @@ def cmd_crawl(args) -> int:
             raise ValueError(f"unknown site key(s): {', '.join(unknown)}; `partynews sites` lists them")
         for url in args.url or []:
             adhoc_site(url)
-        report = run_crawl(settings, sites=args.site or [], urls=args.url or [])
+        report = run_crawl(settings, sites=args.site or [], urls=args.url or [], resume=args.resume)
+    except StateLocked as exc:
+        print(f"partynews crawl: refusing to start: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except (RegistryError, ValueError) as exc:
         print(f"partynews crawl: {exc}", file=sys.stderr)
         return EXIT_USAGE
     _print_report(report, args)
-    return _exit_status(report)
+    return _exit_status(report, settings.getfloat("PARTYNEWS_MAX_ERROR_RATE", 0.5))
 
 
 def _print_report(report: dict, args) -> None:
@@ -255,6 +305,31 @@ def check_site(args, sites) -> int:
     return EXIT_OK if records else EXIT_SITE_EMPTY
 
 
+def cmd_reprocess(args) -> int:
+    """Replay the archived pages through today's item pipelines: same run id, same fetch times, and the
+    state as it was before the run (from the archive), into a new folder; nothing is fetched."""
+    from crawler.spiders.warc_replay import WarcReplaySpider
+    from pipelines.warc_archive import archive_path
+
+    run_dir = Path(args.run_dir)
+    if not archive_path(run_dir).exists():
+        print(f"partynews reprocess: no pages.warc.gz in {run_dir} (was the run made with --no-warc?)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    report_path = run_dir / "report.json"
+    run_id = json.loads(report_path.read_text(encoding="utf-8"))["run_id"] if report_path.exists() else run_dir.name
+    out = Path(args.out) if args.out else run_dir / "reprocessed"
+    args.out, args.state = str(out), None
+    settings = _project_settings(args)
+    settings.set("PARTYNEWS_RUN_ID", run_id, priority="cmdline")
+    settings.set("PARTYNEWS_REPLAY_RUN", str(run_dir), priority="cmdline")
+    settings.set("PARTYNEWS_STATE", str(out / f".replay-{run_id}.sqlite"), priority="cmdline")
+    settings.set("PARTYNEWS_WARC", False, priority="cmdline")
+    report = run_crawl(settings, sites=[], urls=[], spider_cls=WarcReplaySpider, spider_args={"run_dir": str(run_dir)})
+    _print_report(report, args)
+    return EXIT_OK if report["finish_reason"] == "finished" else EXIT_FAILED
+
+
 def cmd_schema(args) -> int:
     from pipelines.record import schema
 
@@ -265,6 +340,14 @@ def cmd_schema(args) -> int:
 def cmd_report(args) -> int:
     from crawler.report import format_summary
 
+    if args.html:
+        from crawler.status_page import cmd_report_html
+
+        return cmd_report_html(args)
+    if not args.run_dir:
+        print("partynews report: give a run folder (OUT/<run-id>), or --html OUT for the status page",
+              file=sys.stderr)
+        return EXIT_USAGE
     path = Path(args.run_dir)
     report_path = path / "report.json" if path.is_dir() else path
     if not report_path.exists():
@@ -285,15 +368,31 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--state", help="crawl state SQLite file (default: OUT/state.sqlite)")
         p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
         p.add_argument("--json", action="store_true", help="print the run report as JSON")
-        p.add_argument("--quiet", action="store_true", help="log warnings and errors only")
+        p.add_argument("--quiet", action="store_true", help="log warnings and errors only; no progress line")
+        p.add_argument("--progress", action="store_true",
+                       help="print a progress line to stderr even when it is not a terminal (or with --quiet/--json)")
+        p.add_argument("--gzip", action="store_true", help="write articles.jsonl.gz instead of articles.jsonl")
+        p.add_argument("--no-warc", action="store_true", help="do not archive the fetched pages as WARC")
 
     p = sub.add_parser("crawl", help="crawl registered sites (--site) or any site by address (--url)")
     p.add_argument("--site", action="append", help="registry key (repeatable, or comma-separated)")
     p.add_argument("--url", action="append", help="crawl a site that is not registered, from this URL (repeatable)")
     p.add_argument("--allow-private", action="store_true", help="allow loopback and private addresses")
     p.add_argument("--registry", help="use this sites.yaml instead of the bundled registry")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the newest unfinished run in OUT (after a crash or kill) instead of starting anew")
     crawl_options(p)
     p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("reprocess", help="rebuild a run's records from its WARC archive, with no network")
+    p.add_argument("run_dir", help="a finished or unfinished run folder (OUT/<run-id>) holding pages.warc.gz")
+    p.add_argument("--out", help="where the rebuilt run goes (default: RUN_DIR/reprocessed)")
+    p.add_argument("--registry", help="unused; for symmetry with crawl")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
+    p.add_argument("--json", action="store_true", help="print the run report as JSON")
+    p.add_argument("--quiet", action="store_true", help="log warnings and errors only")
+    p.add_argument("--gzip", action="store_true", help="write articles.jsonl.gz instead of articles.jsonl")
+    p.set_defaults(func=cmd_reprocess)
 
     p = sub.add_parser("demo", help="crawl the bundled offline demo sites, served on 127.0.0.x")
     crawl_options(p)
@@ -322,10 +421,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of a record")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("report", help="print the summary of a run")
-    p.add_argument("run_dir", help="a run folder (OUT/<run-id>) or its report.json")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("report", help="print the summary of a run, or write the HTML status page (--html)")
+    p.add_argument("run_dir", nargs="?", help="a run folder (OUT/<run-id>) or its report.json; with --html, the "
+                   "output folder (default: data) or one of its runs")
+    p.add_argument("--json", action="store_true", help="print the run's report.json")
+    p.add_argument("--html", metavar="OUT", help="write the status page of every run in the folder to this HTML file "
+                   "(self-contained: charts inline, opens offline)")
     p.set_defaults(func=cmd_report)
+
+    from crawler.export import add_parser as add_export_parser
+
+    add_export_parser(sub)
     return parser
 
 

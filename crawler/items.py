@@ -4,6 +4,7 @@ import scrapy
 
 class PageItem(scrapy.Item):
     url = scrapy.Field()          # final URL after redirects
+    requested_url = scrapy.Field()  # the URL first asked for, before redirects (optional)
     status = scrapy.Field()       # HTTP status
     headers = scrapy.Field()      # response headers, str -> str
     body = scrapy.Field()         # raw bytes, undecoded

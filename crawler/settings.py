@@ -31,10 +31,23 @@ DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"     # drops are counted in the report, not 
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    # where a request may go and how big an answer may be: each refusal counted (crawler/middlewares.py)
     "crawler.middlewares.PrivateAddressGuard": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.middlewares.ResolvedAddressGuard": 560,
+    "crawler.middlewares.SizeLimitCounter": 561,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.GuardedMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.BoundedHttpCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.GuardedRedirectMiddleware": 600,
     "crawler.middlewares.SiteStats": 950,
 }
+TWISTED_DNS_RESOLVER = "crawler.dns_guard.GuardedResolver"   # refuses private addresses after resolution
 ITEM_PIPELINES = {
+    "pipelines.scrapy_pipelines.WarcArchivePipeline": 50,
     "pipelines.scrapy_pipelines.ExtractPipeline": 100,
     "pipelines.scrapy_pipelines.DedupPipeline": 200,
     "pipelines.scrapy_pipelines.ValidatePipeline": 300,
@@ -43,6 +56,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.report.RunReport": 900,
+    "crawler.progress.Progress": 950,
 }
 
 # partynews's own settings
@@ -51,6 +65,28 @@ PARTYNEWS_RUN_ID = None                # set by `partynews crawl`; generated whe
 PARTYNEWS_STATE = None                 # crawl state SQLite file; default <out>/state.sqlite
 PARTYNEWS_REGISTRY = None              # another sites.yaml instead of the bundled one
 PARTYNEWS_ALLOW_PRIVATE = False        # fetch loopback/private addresses (tests, local mirrors)
+PARTYNEWS_MAX_RETRY_AFTER = 60         # longest Retry-After (s) waited for before a retry; longer: no retry
 PARTYNEWS_MIN_WORDS = 60               # shorter articles are dropped as too_short
 PARTYNEWS_FOLD_TONE_MARKS = False      # store text with one tone-placement convention (hòa/thủy)
 PARTYNEWS_MAX_LISTING_PAGES = 50       # listing pages followed per site and run
+# duplicates across runs and sites (pipelines/near_dup.py; the index lives in the state file)
+PARTYNEWS_NEAR_DUP_THRESHOLD = 0.8     # MinHash Jaccard similarity of word 5-shingles that makes a near duplicate
+PARTYNEWS_NEAR_DUP_ACTION = "flag"     # flag: written with near_duplicate_of; drop: counted as near_duplicate
+# nightly runs
+PARTYNEWS_INCREMENTAL = True           # skip articles the state already holds (False: fetch everything again)
+PARTYNEWS_STOP_AFTER_KNOWN = 20        # a listing stops after this many consecutive known articles (0: never)
+PARTYNEWS_REVISIT_DAYS = 7             # known articles published this recently are revisited (conditional GET)
+PARTYNEWS_RECHECK_DROPPED_DAYS = 30    # a page dropped as not an article is fetched again after this long
+PARTYNEWS_GZIP = False                 # write articles.jsonl.gz instead of articles.jsonl
+PARTYNEWS_WARC = True                  # archive the pages handed to the pipelines in <run>/pages.warc.gz
+PARTYNEWS_MAX_ERROR_RATE = 0.5         # a site whose failed fetches exceed this share makes the exit status 3
+# extraction off the reactor thread (pipelines/extract_pool.py)
+PARTYNEWS_EXTRACT_WORKERS = None       # worker processes; None = the usable cores; 0 = inline on the reactor thread
+PARTYNEWS_EXTRACT_TIMEOUT = 60         # seconds per page; past it the worker is replaced, the page dropped
+PARTYNEWS_EXTRACT_MAX_PENDING = 0      # pages in the pool at most (back-pressure); 0 = 2 per worker
+PARTYNEWS_EXTRACT_MAX_TASKS = 0        # pages per worker before it is replaced; 0 = never
+PARTYNEWS_EXTRACT_FUNCTION = "pipelines.core.clean_page"   # the cleaning function (dotted path)
+# the operator's view (crawler/progress.py, crawler/status_page.py)
+PARTYNEWS_PROGRESS = "auto"            # progress line on stderr: auto (when stderr is a terminal), true, false
+PARTYNEWS_PROGRESS_INTERVAL = 2.0      # seconds between progress lines
+PARTYNEWS_STATUS_PAGE = True           # write <run>/status.html (every run of the folder) after each run

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from w3lib.url import safe_url_string
 
-from . import article, body as body_mod, classify, residue
+from . import article, body as body_mod, classify, quality, residue
 from .bylines import parse_byline
 from .decode import DecodeError, decode_html, header
 from .families import detect_family, profile_with_overrides
@@ -195,6 +195,9 @@ def _clean_tree(root, html_text: str, url: str, site: SiteInfo | None, options: 
             return _drop("too_short", f"{fields['word_count']} words", fields, cleaned.removed)
         if lang != options.language:
             return _drop("not_vietnamese", f"language {lang}", fields, cleaned.removed)
+        poor = quality.check(text)
+        if poor is not None:
+            return _drop(poor.reason, poor.detail, fields, cleaned.removed)
     return CleanResult(record=fields, fields=fields, removed=cleaned.removed)
 
 

@@ -163,6 +163,14 @@ class ServedSite:
         with self._lock:
             self.requests.clear()
 
+    def reload(self) -> None:
+        """Read the pack again from disk and serve what it holds now, at the same address (a site that changed
+        between two crawls: new articles, an edited one, a removed one)."""
+        for table in (self.redirects, self.aliases, self.documents):
+            table.clear()
+        self._real_to_local.clear()
+        self._app = SiteApp(load_pack(self.pack), self)
+
 
 def find_packs(root: Path) -> list[Path]:
     """The folders under `root` (or `root` itself) that hold a site.yaml, sorted."""

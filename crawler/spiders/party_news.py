@@ -6,7 +6,9 @@ listing pages, and hands every article page, raw, to the item pipelines.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import scrapy
@@ -18,8 +20,11 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.items import PageItem
+from crawler.pagination import split_page
 from crawler.registry import Site, adhoc_site, load_registry
 from crawler.urls import normalize_url
+from pipelines.dates import parse_iso
+from pipelines.state_access import state_of
 
 _FEED_TYPES = re.compile(r"(rss|atom|xml)", re.I)
 _IGNORED = tuple("." + ext for ext in IGNORED_EXTENSIONS)
@@ -48,6 +53,8 @@ class PartyNewsSpider(scrapy.Spider):
         self.sites: list[Site] = []
         self._by_host: dict[str, Site] = {}
         self._listing_pages: dict[str, int] = {}
+        self._known_streak: dict[tuple[str, str], int] = {}   # (site, listing) -> consecutive known articles
+        self._skipped_known: set[str] = set()
 
     # -- setup ------------------------------------------------------------------------------------------
     @classmethod
@@ -69,6 +76,14 @@ class PartyNewsSpider(scrapy.Spider):
         self.allowed_domains = sorted({h for s in self.sites for h in (s.host, *s.allowed_domains)})
         if self._max_listing_pages is None:
             self._max_listing_pages = settings.getint("PARTYNEWS_MAX_LISTING_PAGES", 50)
+        self._incremental = settings.getbool("PARTYNEWS_INCREMENTAL", True)
+        self._stop_after_known = settings.getint("PARTYNEWS_STOP_AFTER_KNOWN", 20)
+        self._revisit = timedelta(days=settings.getfloat("PARTYNEWS_REVISIT_DAYS", 7))
+        started = datetime.now(timezone.utc)
+        self._run_started = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+        recheck = timedelta(days=settings.getfloat("PARTYNEWS_RECHECK_DROPPED_DAYS", 30))
+        # a page dropped in an earlier run (not this one: the request filter sees to that) within the window
+        self._recheck_since = (started - recheck).strftime("%Y-%m-%dT%H:%M:%SZ")
         # site membership is checked per link by site_for(): LinkExtractor compares domains with the port.
         # Links to documents and media are extracted too, to be counted as skipped, never fetched.
         self._extractor = LinkExtractor(unique=True, deny_extensions=[])
@@ -105,6 +120,7 @@ class PartyNewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response):
         site = self.site_for(response.url)
+        self._mark(site)
         if site is None or response.status != 200:
             return
         robots = Protego.parse(response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace"))
@@ -115,14 +131,31 @@ class PartyNewsSpider(scrapy.Spider):
                                      errback=self.on_error, priority=20)
 
     def parse_sitemap(self, response: Response):
+        from crawler.xml_guard import declares_entities
+
         body = response.body
+        stats = self.crawler.stats
         if body[:2] == b"\x1f\x8b":
+            # decompressed in chunks, stopped at DOWNLOAD_MAXSIZE: a gzip bomb never expands past it
             max_size = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
-            body = gunzip(body, max_size=max_size) if max_size else gunzip(body)
+            try:
+                body = gunzip(body, max_size=max_size) if max_size else gunzip(body)
+            except ValueError as exc:          # scrapy's _DecompressionMaxSizeExceeded
+                stats.inc_value("partynews/skipped/sitemap_too_large")
+                self.logger.info("sitemap skipped: %s expands beyond DOWNLOAD_MAXSIZE (%s)", response.url, exc)
+                return
+            except (OSError, EOFError) as exc:
+                stats.inc_value("partynews/skipped/bad_sitemap")
+                self.logger.info("sitemap skipped: %s is not valid gzip (%s)", response.url, exc)
+                return
+        if declares_entities(body):
+            stats.inc_value("partynews/skipped/xml_entities")
+            self.logger.info("sitemap skipped: %s declares XML entities", response.url)
+            return
         try:
-            sitemap = Sitemap(body)
-        except (etree.XMLSyntaxError, ValueError):
-            self.crawler.stats.inc_value("partynews/discovery/bad_sitemap")
+            sitemap = Sitemap(body)   # lxml iterparse, resolve_entities=False, no network, no huge_tree
+        except (etree.XMLSyntaxError, ValueError, StopIteration):
+            stats.inc_value("partynews/skipped/bad_sitemap")
             return
         site = self.site_for(response.url)
         if site is not None:
@@ -134,17 +167,24 @@ class PartyNewsSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 yield scrapy.Request(normalize_url(loc, self.site_for(loc)), callback=self.parse_sitemap, errback=self.on_error, priority=20)
             else:
-                yield from self._follow(loc)
+                yield from self._follow(loc, lastmod=entry.get("lastmod"))
 
     def parse_feed(self, response: Response):
+        from crawler.xml_guard import declares_entities
+
         if not _FEED_TYPES.search(response.headers.get("Content-Type", b"").decode("latin-1")) \
                 and not response.body.lstrip()[:100].lower().startswith((b"<?xml", b"<rss", b"<feed")):
             return
+        if declares_entities(response.body):
+            self.crawler.stats.inc_value("partynews/skipped/xml_entities")
+            self.logger.info("feed skipped: %s declares XML entities", response.url)
+            return
         try:
-            parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=True,
+                                     huge_tree=False)
             root = etree.fromstring(response.body, parser=parser)
         except etree.XMLSyntaxError:
-            self.crawler.stats.inc_value("partynews/discovery/bad_feed")
+            self.crawler.stats.inc_value("partynews/skipped/bad_feed")
             return
         if root is None:
             return
@@ -156,8 +196,19 @@ class PartyNewsSpider(scrapy.Spider):
         for link in links:
             yield from self._follow(response.urljoin(link))
 
+    def _mark(self, site: Site | None) -> None:
+        """First and last response time per site, for the report's per-site duration."""
+        if site is not None:
+            now = time.time()
+            self.crawler.stats.min_value(f"partynews/site/{site.key}/first_response", now)
+            self.crawler.stats.max_value(f"partynews/site/{site.key}/last_response", now)
+
     def parse_page(self, response: Response):
         site = self.site_for(response.url)
+        self._mark(site)
+        if response.status == 304:
+            yield from self._not_modified(site, response)
+            return
         if site is None or not isinstance(response, HtmlResponse):
             if site is not None:
                 self.crawler.stats.inc_value("partynews/skipped/not_html")
@@ -174,10 +225,33 @@ class PartyNewsSpider(scrapy.Spider):
                 yield scrapy.Request(normalize_url(feed, site), callback=self.parse_feed, errback=self.on_error,
                                      priority=20, meta={"site_key": site.key})
         # every page, articles included (their related-article links), is mined for more links
-        for link in self._extractor.extract_links(response):
-            yield from self._follow(link.url)
+        links = [link.url for link in self._extractor.extract_links(response)]
+        walk = None
+        if kind == "listing" or response.meta.get("listing"):
+            walk = self._listing_walk(site, response.url, links)
+        for url in links:
+            yield from self._follow(url, walk=walk)
 
-    def _follow(self, url: str):
+    def _listing_walk(self, site: Site, url: str, links: list[str]) -> tuple[str, int, bool]:
+        """Where this listing page stands in its listing, and whether the listing is exhausted: its article
+        links, in page order (newest first), ended a run of `PARTYNEWS_STOP_AFTER_KNOWN` consecutive
+        articles the state already holds, counted across its pages."""
+        listing, number = split_page(url)
+        key = (site.key, listing)
+        streak = self._known_streak.get(key, 0)
+        if self._incremental:
+            for link in links:
+                if self.site_for(link) is not site:
+                    continue
+                target = normalize_url(link, site)
+                if self.url_kind(site, target) != "article":
+                    continue
+                streak = streak + 1 if self._known(target) is not None else 0
+        self._known_streak[key] = streak
+        exhausted = self._incremental and self._stop_after_known > 0 and streak >= self._stop_after_known
+        return listing, number, exhausted
+
+    def _follow(self, url: str, *, lastmod: str | None = None, walk: tuple[str, int, bool] | None = None):
         site = self.site_for(url)
         if site is None:
             self.crawler.stats.inc_value("partynews/skipped/offsite")
@@ -191,9 +265,41 @@ class PartyNewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("partynews/skipped/denied_url")
             return
         if kind == "article":
-            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=5,
-                                 meta={"site_key": site.key})
+            meta = {"site_key": site.key}
+            headers = {}
+            if self._incremental and state_of(self.crawler).dropped_since(url, self._recheck_since, self._run_started):
+                if url not in self._skipped_known:
+                    self._skipped_known.add(url)
+                    self.crawler.stats.inc_value(f"partynews/site/{site.key}/skipped_dropped_before")
+                    self.crawler.stats.inc_value("partynews/skipped/dropped_before")
+                return
+            known = self._known(url)
+            if known is not None:
+                if not self._due_for_revisit(known, lastmod):
+                    if url not in self._skipped_known:
+                        self._skipped_known.add(url)
+                        self.crawler.stats.inc_value("partynews/articles/skipped_known")
+                        self.crawler.stats.inc_value(f"partynews/site/{site.key}/skipped_known")
+                    return
+                # a known article worth a look: ask the server whether it changed since we fetched it
+                meta.update(known_id=known.id, handle_httpstatus_list=[304])
+                if known.etag:
+                    headers["If-None-Match"] = known.etag
+                if known.last_modified:
+                    headers["If-Modified-Since"] = known.last_modified
+            yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=5, meta=meta,
+                                 headers=headers or None)
         elif kind == "listing":
+            listing, number = split_page(url)
+            if walk is not None and listing == walk[0]:
+                # the listing's own pagination: one page after the other, newest first, until exhausted
+                if number != walk[1] + 1:
+                    return
+                if walk[2]:
+                    self.crawler.stats.inc_value(f"partynews/site/{site.key}/listings_stopped_known")
+                    return
+            elif number > 1:
+                return          # another listing is entered at its first page, not in its middle
             count = self._listing_pages.get(site.key, 0)
             if count >= self._max_listing_pages:
                 self.crawler.stats.inc_value("partynews/skipped/listing_budget")
@@ -201,6 +307,39 @@ class PartyNewsSpider(scrapy.Spider):
             self._listing_pages[site.key] = count + 1
             yield scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=1,
                                  meta={"site_key": site.key, "listing": True})
+
+    # -- incremental ------------------------------------------------------------------------------------
+    def _known(self, url: str):
+        """The state's entry for an article URL known from an earlier run (one fetched in this run is left to
+        the duplicate-request filter)."""
+        if not self._incremental:
+            return None
+        known = state_of(self.crawler).lookup_url(url)
+        if known is not None and known.last_seen >= self._run_started:
+            return None
+        return known
+
+    def _due_for_revisit(self, known, lastmod: str | None) -> bool:
+        """Recently published articles are revisited (cheaply, conditionally), and any article whose sitemap
+        `<lastmod>` is later than our last fetch of it."""
+        now = datetime.now(timezone.utc)
+        if lastmod:
+            changed = parse_iso(lastmod)
+            last_seen = _utc(known.last_seen)
+            if changed is not None and last_seen is not None and changed.value > last_seen:
+                return True
+        published = parse_iso(known.published_at) if known.published_at else None
+        reference = published.value if published is not None else _utc(known.first_seen)
+        return reference is not None and now - reference <= self._revisit
+
+    def _not_modified(self, site: Site | None, response: Response):
+        known_id = response.meta.get("known_id")
+        if known_id:
+            state_of(self.crawler).touch(known_id, datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        self.crawler.stats.inc_value("partynews/articles/not_modified")
+        if site is not None:
+            self.crawler.stats.inc_value(f"partynews/site/{site.key}/not_modified")
+        return ()
 
     def url_kind(self, site: Site, url: str) -> str:
         parts = urlsplit(url)
@@ -217,6 +356,7 @@ class PartyNewsSpider(scrapy.Spider):
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         return PageItem(
             url=response.url,
+            requested_url=(response.meta.get("redirect_urls") or [response.request.url])[0],
             status=response.status,
             headers=headers,
             body=response.body,
@@ -225,7 +365,14 @@ class PartyNewsSpider(scrapy.Spider):
         )
 
     def on_error(self, failure):
+        from crawler.middlewares import Refused
+
         request = failure.request
+        if isinstance(failure.value, Refused):
+            # refused on purpose (off-site or private target, redirect loop, size limit): counted under
+            # skipped/<reason> by the middleware that refused it
+            self.logger.info("refused: %s %s", request.url, failure.value.reason)
+            return
         name = type(failure.value).__name__
         response = getattr(failure.value, "response", None)
         if response is not None:
@@ -235,6 +382,19 @@ class PartyNewsSpider(scrapy.Spider):
         if site is not None:
             self.crawler.stats.inc_value(f"partynews/site/{site.key}/errors")
         self.logger.info("fetch failed: %s %s", request.url, name)
+
+
+def _utc(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _join(base: str, path: str) -> str:

@@ -1,0 +1,80 @@
+"""Run folders: finding the newest unfinished run to resume, and making a killed run's files whole again.
+
+A run is finished when its report.json exists (written last, atomically). A killed run leaves
+`articles.jsonl[.gz].part` and `pages.warc.gz.part`, whose last line or record may be torn. Resuming cuts the
+torn end off, and makes the state store hold every article whose line made it into the file (the writer
+writes the line first, then the state, so a kill between the two would otherwise write the article twice).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zlib
+from pathlib import Path
+
+from pipelines.state import StateStore
+
+PARTS = ("articles.jsonl.part", "articles.jsonl.gz.part", "pages.warc.gz.part")
+
+
+def unfinished_run(out: Path) -> Path | None:
+    """The newest run folder under `out` that has no report.json (run ids sort by start time)."""
+    out = Path(out)
+    if not out.is_dir():
+        return None
+    candidates = [d for d in out.iterdir()
+                  if d.is_dir() and not d.is_symlink() and not (d / "report.json").exists()
+                  and any((d / name).exists() for name in PARTS)]
+    return max(candidates, key=lambda d: d.name) if candidates else None
+
+
+def repair_records(run_dir: Path) -> Path | None:
+    """Cut a torn last line off the run's records file; return the file (None if there is none)."""
+    plain, packed = run_dir / "articles.jsonl.part", run_dir / "articles.jsonl.gz.part"
+    if plain.exists():
+        with open(plain, "r+b") as fh:
+            data = fh.read()
+            keep = data.rfind(b"\n") + 1
+            if keep < len(data):
+                fh.truncate(keep)
+        return plain
+    if packed.exists():
+        lines = _readable_gzip_lines(packed)
+        tmp = packed.with_name(packed.name + ".tmp")
+        with gzip.open(tmp, "wb") as fh:
+            fh.writelines(lines)
+        os.replace(tmp, packed)
+        return packed
+    return None
+
+
+def _readable_gzip_lines(path: Path) -> list[bytes]:
+    """Whole lines of a gzip file whose last member may be torn (each line was flushed with a sync point)."""
+    data = path.read_bytes()
+    out = b""
+    while data:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            out += inflater.decompress(data)
+        except zlib.error:
+            break
+        if not inflater.eof:
+            break
+        data = inflater.unused_data
+    keep = out.rfind(b"\n") + 1
+    return out[:keep].splitlines(keepends=True)
+
+
+def reconcile(records_path: Path, state: StateStore) -> int:
+    """Make the state hold every record in the file; return how many records the file holds."""
+    opener = gzip.open if records_path.name.endswith(".gz.part") else open
+    count = 0
+    with opener(records_path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            count += 1
+            known = state.get(record["id"])
+            if known is None or known.content_hash != record["content_hash"] or known.revision < record["revision"]:
+                state.put(record, record["fetched_at"])
+    return count

@@ -1,0 +1,31 @@
+"""The one crawl-state store of a crawl, shared by the spider (is this link a known article?) and the item
+pipelines (new, changed or unchanged?), opened on first use and closed when the engine stops."""
+from __future__ import annotations
+
+from scrapy import signals
+
+from .run_context import state_path_of
+from .state import ReplayState, SQLiteState, StateStore, lock_state
+from .warc_archive import read_priors
+
+
+def state_of(crawler) -> StateStore:
+    store = getattr(crawler, "_partynews_state", None)
+    if store is None:
+        replay = crawler.settings.get("PARTYNEWS_REPLAY_RUN")
+        if replay:
+            store = ReplayState(read_priors(replay))
+        else:
+            path = state_path_of(crawler)
+            lock_state(path)          # `partynews crawl` took it already; `scrapy crawl` takes it here
+            store = SQLiteState(path)
+        crawler._partynews_state = store
+
+        def close() -> None:
+            if getattr(crawler, "_partynews_state", None) is store:
+                store.close()
+                crawler._partynews_state = None
+
+        crawler._partynews_state_close = close        # the signal holds a weak reference: keep it alive
+        crawler.signals.connect(close, signal=signals.engine_stopped)
+    return store
