@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test chromium bench bench-quality bench-perf clean
+.PHONY: demo test chromium bench bench-quality bench-perf bench-dedup bench-incremental clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,16 @@ bench-perf: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python bench/perf.py
 
-bench: bench-quality bench-perf
+# de-duplication records/s and index memory on 100,000 synthetic records; a few minutes
+bench-dedup: $(STAMP)
+	$(BIN)/python bench/dedup.py
+
+# requests and bytes of a second run over an unchanged 1,000-article site, against the first; a few minutes
+bench-incremental: $(STAMP)
+	$(BIN)/python bench/incremental.py
+
+# bench-perf last: its JSON line is the last line `make bench` prints
+bench: bench-quality bench-dedup bench-incremental bench-perf
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -3,10 +3,10 @@
 
     python bench/dedup.py [--records 100000] [--threshold 0.8] [--state PATH] [--json]
 
-Builds N synthetic articles from the fixture text bank (tests/fixtures/textbank.py: 8-12 body sentences of one
-theme, shortcomings, directions and a closing, placeholders filled with seeded places, names and numbers), of
-which 10% are exact copies of an earlier record (new tone-mark spelling, a "(ĐCSVN) - " prefix, other spacing
-and case) and 10% near copies (one sentence added), and runs each through the same path as the crawl's
+Builds N synthetic articles from the fixture text bank (tests/fixtures/textbank.py: 3 body sentences of each of
+3 themes, a shortcoming, a direction and a closing, placeholders filled with seeded places, names and numbers), of
+which 10% are exact copies of an earlier record (new tone-mark spelling, other spacing, half of them in
+capitals; the site prefixes a copy may carry are the cleaning core's to remove) and 10% near copies (one sentence added), and runs each through the same path as the crawl's
 DedupPipeline: `Deduplicator.check`, then, for a record that would be written, `written` (text key, signature
 and LSH buckets into a fresh SQLite state file, one transaction per record).
 
@@ -82,16 +82,17 @@ def synthetic_texts(count: int, seed: int = 20261122):
         if made and roll < 0.10:
             j = rng.randrange(len(made))
             text = made[j].replace("hòa", "hoà").replace("thủy", "thuỷ").replace(", ", ",  ")
-            yield "(ĐCSVN) - " + text, "exact", j
+            yield text.upper() if rng.random() < 0.5 else text, "exact", j
             continue
         if made and roll < 0.20:
             j = rng.randrange(len(made))
             extra = _fill(rng.choice(textbank.CLOSINGS + textbank.DIRECTIONS), rng)
             yield made[j] + "\n\n" + extra, "near", j
             continue
-        pool = textbank.THEME_SENTENCES[rng.choice(themes)]
-        body = rng.sample(pool, min(len(pool), rng.randint(5, 8)))
-        body += rng.sample(textbank.SHORTCOMINGS, 1) + rng.sample(textbank.DIRECTIONS, 2)
+        # sentences of three themes: records of one theme alone would share most of their sentences
+        body = [s for theme in rng.sample(themes, 3) for s in rng.sample(textbank.THEME_SENTENCES[theme], 3)]
+        body += rng.sample(textbank.SHORTCOMINGS, 1) + rng.sample(textbank.DIRECTIONS, 1)
+        rng.shuffle(body)
         body += rng.sample(textbank.CLOSINGS, 1)
         text = "\n\n".join(_fill(s, rng) for s in body)
         made.append(text)

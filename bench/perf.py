@@ -162,6 +162,7 @@ def crawl(server: Server, out: Path, *settings: str, sample_every: float = 0.5) 
          "--out", str(out), "--state", str(out / "state.sqlite"), "--json", "--quiet", *FAST, *settings],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     ps = psutil.Process(proc.pid)
+    seen: dict = {}
     samples = []          # (seconds, pages written, rss of crawler + workers MB, rss of crawler MB)
     while proc.poll() is None:
         try:
@@ -169,10 +170,13 @@ def crawl(server: Server, out: Path, *settings: str, sample_every: float = 0.5) 
             tree = main + sum(c.memory_info().rss for c in ps.children(recursive=True))
         except psutil.Error:
             break
-        written = 0
-        for part in out.glob("*/articles.jsonl.part"):
+        for part in out.glob("*/articles.jsonl.part"):      # read only what was appended since the last sample
+            offset, lines = seen.get(part, (0, 0))
             with open(part, "rb") as f:
-                written += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+                f.seek(offset)
+                chunk = f.read()
+            seen[part] = (offset + len(chunk), lines + chunk.count(b"\n"))
+        written = sum(lines for _, lines in seen.values())
         samples.append((time.perf_counter() - t0, written, tree / 1e6, main / 1e6))
         time.sleep(sample_every)
     stdout, stderr = proc.communicate()

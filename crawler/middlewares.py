@@ -48,16 +48,17 @@ def refuse(stats, request, reason: str, message: str) -> Refused:
 
 
 def is_private_address(address: str) -> bool:
-    """A loopback, private, link-local, reserved, multicast or unspecified IP address (IPv4-mapped IPv6
-    addresses are judged by their IPv4 address)."""
+    """An address that is not globally reachable: loopback, private, shared, link-local, reserved, multicast or
+    unspecified (IPv4-mapped IPv6 addresses are judged by their IPv4 address)."""
     try:
         addr = ipaddress.ip_address(address.strip("[]"))
     except ValueError:
         return False
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped
-    return addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_multicast \
-        or addr.is_unspecified
+    # not is_global: private, shared (100.64/10), documentation, benchmarking ... ranges too
+    return not addr.is_global or addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved \
+        or addr.is_multicast or addr.is_unspecified
 
 
 def is_private_host(host: str) -> bool:
