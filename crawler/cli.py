@@ -117,10 +117,19 @@ def _exit_status(report: dict, max_error_rate: float = 0.5) -> int:
         return EXIT_FAILED
     for entry in report["sites"].values():
         produced = sum(entry.get(k, 0) for k in ("written", "unchanged", "not_modified", "skipped_known"))
-        attempts = entry.get("pages_fetched", 0) + entry.get("errors", 0)
-        if not produced or (attempts and entry.get("errors", 0) / attempts > max_error_rate):
+        if not produced or _failure_rate(entry) > max_error_rate:
             return EXIT_SITE_EMPTY
     return EXIT_OK
+
+
+def _failure_rate(entry: dict) -> float:
+    """The share of a site's requests that failed in a way that says the site is unwell: timeouts, refused or
+    reset connections, 5xx, 403 and 429 answers. Broken links (404, 410) are counted in the report but are
+    not the site failing."""
+    failed = sum(n for kind, n in (entry.get("errors_by_kind") or {}).items() if kind not in ("http_404", "http_410"))
+    attempts = entry.get("pages_fetched", 0) + sum(
+        n for kind, n in (entry.get("errors_by_kind") or {}).items() if not kind.startswith("http_"))
+    return failed / attempts if attempts else 0.0
 
 
 def cmd_crawl(args) -> int:

@@ -112,7 +112,6 @@ class ExtractPipeline(_Base):
 
 
 class DedupPipeline(_Base):
-    remember_drops = True
     """One record per canonical URL within a run, and one per text across runs and sites (pipelines/near_dup.py).
 
     An exact copy (same normalised text, another record id) is counted as dropped `duplicate` and its URL is
@@ -121,6 +120,7 @@ class DedupPipeline(_Base):
     copy (MinHash Jaccard >= PARTYNEWS_NEAR_DUP_THRESHOLD with a record indexed before it) gets
     `near_duplicate_of`, or is dropped as `near_duplicate` with PARTYNEWS_NEAR_DUP_ACTION=drop. A record's
     text key and signature are stored once it has been written (signal item_scraped)."""
+    remember_drops = True
 
     def __init__(self, crawler):
         super().__init__(crawler)

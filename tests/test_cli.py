@@ -84,3 +84,24 @@ def test_sites_check_probes_a_live_site(tmp_path):
     for line in ("ok  robots.txt", "ok  sitemaps", "ok  feeds", "ok  article"):
         assert line in out, out
     assert not list(tmp_path.glob("**/articles.jsonl")), "the probe keeps nothing"
+
+
+def _report(**site):
+    entry = {"pages_fetched": 100, "written": 5, "unchanged": 0, "not_modified": 0, "skipped_known": 0,
+             "errors_by_kind": {}, **site}
+    return {"finish_reason": "finished", "sites": {"a": entry}}
+
+
+def test_exit_status_tells_a_scheduler_what_happened():
+    from crawler.cli import EXIT_FAILED, EXIT_OK, EXIT_SITE_EMPTY, _exit_status
+
+    assert _exit_status(_report()) == EXIT_OK
+    # a second run over an unchanged site produced no record but knew every article: a success
+    assert _exit_status(_report(written=0, skipped_known=40)) == EXIT_OK
+    assert _exit_status(_report(written=0)) == EXIT_SITE_EMPTY
+    # broken links are not the site failing; timeouts and 5xx answers are
+    assert _exit_status(_report(errors_by_kind={"http_404": 90})) == EXIT_OK
+    assert _exit_status(_report(errors_by_kind={"http_503": 60})) == EXIT_SITE_EMPTY
+    assert _exit_status(_report(pages_fetched=10, errors_by_kind={"TimeoutError": 20})) == EXIT_SITE_EMPTY
+    assert _exit_status(_report(errors_by_kind={"http_503": 60}), max_error_rate=0.7) == EXIT_OK
+    assert _exit_status({**_report(), "finish_reason": "shutdown"}) == EXIT_FAILED

@@ -381,6 +381,7 @@ class PartyNewsSpider(scrapy.Spider):
         site = self.site_for(request.url)
         if site is not None:
             self.crawler.stats.inc_value(f"partynews/site/{site.key}/errors")
+            self.crawler.stats.inc_value(f"partynews/site/{site.key}/errors/{name}")
         self.logger.info("fetch failed: %s %s", request.url, name)
 
 
