@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test chromium bench bench-quality bench-perf bench-dedup bench-incremental clean
+.PHONY: demo test chromium redis bench-workers bench bench-quality bench-perf bench-dedup bench-incremental clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/partynews demo
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium redis
 	$(BIN)/python -m pytest -n 2 -q
+
+# tests/test_redis_workers.py starts a real redis-server: Debian's, installed when missing (as root, as on CI)
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq redis-server >/dev/null; } || \
+		echo "make: could not install redis-server (not root?); the Redis worker tests will be skipped"
 
 # The status-page test renders the page in a real headless browser: Debian's chromium, installed when missing
 # (as root, as on CI; elsewhere install it yourself, or that test is skipped outside CI).
@@ -43,6 +49,11 @@ bench-dedup: $(STAMP)
 # requests and bytes of a second run over an unchanged 1,000-article site, against the first; a few minutes
 bench-incremental: $(STAMP)
 	$(BIN)/python bench/incremental.py
+
+# pages/s and per-worker CPU of 1, 2 and 3 `crawl --redis` workers against a local generated site; a few minutes
+bench-workers: $(STAMP) redis
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python bench/workers.py
 
 # bench-perf last: its JSON line is the last line `make bench` prints
 bench: bench-quality bench-dedup bench-incremental bench-perf

@@ -17,8 +17,8 @@
 3. mem    Peak RSS (crawler process and its extraction workers, sampled with psutil) of a default crawl of
           --mem-small and of --mem-large pages. Ratio: rss_20k_over_2k (target <= 1.25). The samples give the
           chart (--chart): pages/s and RSS against pages crawled.
-4. scale  Incremental second run and dedup index scaling: a hook (bench_incremental_and_dedup) for the issues
-          that add them; reported as null until then.
+4. scale  Incremental second run (bench/incremental.py's crawl, sizes --inc-sizes) and dedup index
+          (bench/dedup.py, sizes --dedup-sizes) scaling tables.
 
 Prints a table, then as its last line one JSON object with every figure.
 """
@@ -276,10 +276,43 @@ def bench_memory(small: int, large: int, work: Path) -> dict:
 # ------------------------------------------------------------------------------------------------ 4. scaling
 
 def bench_incremental_and_dedup(args, work: Path) -> dict | None:
-    """Hook for benchmark 4: the incremental second run and the near-duplicate index over growing page counts
-    (rows: pages, first-run s, second-run s, second-run pages fetched, dedup index size and lookup time).
-    To be filled by the issues that add them; None = not measured yet."""
-    return None
+    """Benchmark 4. Incremental: for each of --inc-sizes, a first and a second `partynews crawl` (bench/incremental.py's
+    crawl: no WARC, politeness off) of an unchanged bench site into one state: seconds, requests, bytes, written
+    and skipped. Dedup: bench/dedup.py for each of --dedup-sizes synthetic records (its own process): records/s,
+    SQLite index size and RSS growth."""
+    from incremental import crawl as inc_crawl
+    incremental = []
+    for n in _sizes(args.inc_sizes):
+        server = Server(n)
+        try:
+            out = work / f"inc{n}"
+            first, second = inc_crawl(server.origin + "/", out), inc_crawl(server.origin + "/", out)
+        finally:
+            server.close()
+        shutil.rmtree(work / f"inc{n}", ignore_errors=True)
+        row = {"pages": n}
+        for name, r in (("first", first), ("second", second)):
+            t = r["totals"]
+            row[name] = {"seconds": round(r["wall"], 1), "requests": t["requests"], "bytes": t["bytes"],
+                         "written": t["written"], "skipped_known": t["skipped_known"]}
+        row["second_over_first_requests"] = round(second["totals"]["requests"] / max(first["totals"]["requests"], 1), 4)
+        row["second_over_first_bytes"] = round(second["totals"]["bytes"] / max(first["totals"]["bytes"], 1), 4)
+        incremental.append(row)
+    dedup = []
+    for n in _sizes(args.dedup_sizes):
+        proc = subprocess.run([sys.executable, str(REPO / "bench" / "dedup.py"), "--records", str(n), "--json"],
+                              capture_output=True, text=True, cwd=REPO)
+        if proc.returncode != 0:
+            dedup.append({"records": n, "error": proc.stderr[-500:]})
+            continue
+        f = json.loads(proc.stdout.strip().splitlines()[-1])
+        dedup.append({k: f.get(k) for k in ("records", "records_per_second", "seconds", "indexed_records", "sqlite_mb",
+                                            "sqlite_bytes_per_record", "rss_growth_mb")})
+    return {"incremental": incremental, "dedup": dedup}
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(x) for x in str(text or "").split(",") if x.strip()]
 
 
 # ------------------------------------------------------------------------------------------------ output
@@ -321,6 +354,8 @@ def main(argv=None) -> int:
     ap.add_argument("--mem-large", type=int, default=20000)
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the per-page CPU timings")
     ap.add_argument("--e2e-reps", type=int, default=1, help="repetitions of each end-to-end crawl")
+    ap.add_argument("--inc-sizes", default="500,1000,2000", help="site sizes of the incremental-run scaling")
+    ap.add_argument("--dedup-sizes", default="10000,100000", help="record counts of the dedup index scaling")
     ap.add_argument("--only", default="core,e2e,mem,scale")
     ap.add_argument("--chart", type=Path, default=REPO / "bench" / "perf.png")
     ap.add_argument("--no-chart", action="store_true")
@@ -373,8 +408,20 @@ def main(argv=None) -> int:
             figures["main_rss_20k_over_2k"] = round(mem["main_rss_20k_over_2k"], 4)
         if "scale" in parts:
             scale = bench_incremental_and_dedup(args, work)
-            print("\n4. Incremental second run and dedup index scaling: "
-                  + ("see JSON" if scale else "not measured yet (hook: bench_incremental_and_dedup)"))
+            print("\n4. Incremental second run (unchanged site, same state) and dedup index scaling")
+            print(f"   {'pages':>7}{'1st s':>8}{'1st req':>9}{'2nd s':>8}{'2nd req':>9}{'2nd/1st req':>13}"
+                  f"{'2nd/1st bytes':>15}{'skipped':>9}")
+            for r in scale["incremental"]:
+                print(f"   {r['pages']:7,}{r['first']['seconds']:8.1f}{r['first']['requests']:9}{r['second']['seconds']:8.1f}"
+                      f"{r['second']['requests']:9}{r['second_over_first_requests']:13.2%}"
+                      f"{r['second_over_first_bytes']:15.2%}{r['second']['skipped_known']:9}")
+            print(f"   {'records':>9}{'records/s':>11}{'SQLite MB':>11}{'bytes/record':>14}{'RSS growth MB':>15}")
+            for r in scale["dedup"]:
+                if "error" in r:
+                    print(f"   {r['records']:9,} failed: {r['error'][-200:]}")
+                    continue
+                print(f"   {r['records']:9,}{r['records_per_second']:11}{r['sqlite_mb']:11}{r['sqlite_bytes_per_record']:14}"
+                      f"{r['rss_growth_mb']:15}")
             figures["scaling"] = scale
         if not args.no_chart and (mem or e2e):
             chart(mem, e2e, args.chart)

@@ -6,6 +6,7 @@
     partynews sites
     partynews schema
     partynews report RUN_DIR [--json]
+    partynews merge RUN_DIR... --out DIR          (the runs of the workers of one --redis crawl)
     partynews report --html OUT.html [DATA_DIR | RUN_DIR]
     partynews export --format parquet|hf|jsonl --out DIR [--out-of DATA_DIR] [--site KEY]... [--province NAME]...
                      [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--with-revisions]
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -55,10 +57,17 @@ def _project_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
         settings.set("PARTYNEWS_PROGRESS", True, priority="cmdline")
     elif getattr(args, "quiet", False) or getattr(args, "json", False):
         settings.set("PARTYNEWS_PROGRESS", False, priority="cmdline")
+    if hasattr(args, "progress") and settings.getpriority("LOG_LEVEL") < 40 and sys.stderr.isatty():
+        # an operator at a terminal gets the progress line and warnings, not Scrapy's INFO log (-s LOG_LEVEL=INFO)
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     if getattr(args, "gzip", False):
         settings.set("PARTYNEWS_GZIP", True, priority="cmdline")
     if getattr(args, "no_warc", False):
         settings.set("PARTYNEWS_WARC", False, priority="cmdline")
+    if getattr(args, "redis", None):
+        settings.set("PARTYNEWS_REDIS_URL", args.redis, priority="cmdline")
+    if getattr(args, "redis_idle", None) is not None:
+        settings.set("PARTYNEWS_REDIS_IDLE_CLOSE", args.redis_idle, priority="cmdline")
     return settings
 
 
@@ -76,14 +85,21 @@ def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = Fal
 
     out = Path(settings.get("PARTYNEWS_OUT") or "data")
     state_path = Path(settings.get("PARTYNEWS_STATE") or out / "state.sqlite")
-    lock_state(state_path)
+    redis_url = settings.get("PARTYNEWS_REDIS_URL")
+    if not redis_url:
+        lock_state(state_path)      # with --redis many workers share the state in Redis: no file lock
     resumed = None
     if resume and not settings.get("PARTYNEWS_RUN_ID"):
         run_dir = unfinished_run(out)
         if run_dir is not None:
             settings.set("PARTYNEWS_RUN_ID", run_dir.name, priority="cmdline")
             records = repair_records(run_dir)
-            state = SQLiteState(state_path)
+            if redis_url:
+                from pipelines.state_redis import RedisState
+
+                state = RedisState.from_url(redis_url, prefix=settings.get("PARTYNEWS_REDIS_PREFIX") or "partynews")
+            else:
+                state = SQLiteState(state_path)
             try:
                 resumed = {"run_dir": str(run_dir), "written": reconcile(records, state) if records else 0}
             finally:
@@ -94,6 +110,7 @@ def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = Fal
             print("partynews: no unfinished run to resume; starting a new one", file=sys.stderr)
     if not settings.get("PARTYNEWS_RUN_ID"):
         settings.set("PARTYNEWS_RUN_ID", new_run_id(), priority="cmdline")
+    job = _job_folder(settings, out)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls or PartyNewsSpider)
     crawler._partynews_resumed = resumed
@@ -101,7 +118,11 @@ def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = Fal
         process.crawl(crawler, site=",".join(sites) or None, url=",".join(urls) or None)
     else:
         process.crawl(crawler, **(spider_args or {}))
-    process.start()
+    try:
+        process.start()
+    finally:
+        if job is not None:
+            _remove_job_folder(job)
     report = getattr(crawler, "_partynews_report", None)
     if report is None:
         run_dir = out / settings.get("PARTYNEWS_RUN_ID")
@@ -110,6 +131,33 @@ def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = Fal
             raise RuntimeError("the crawl ended without a report (see the log above)")
         report = json.loads(report_path.read_text(encoding="utf-8"))
     return report
+
+
+JOB_FOLDER = "scrapy-job"
+
+
+def _job_folder(settings, out: Path) -> Path | None:
+    """Scrapy's JOBDIR for this run, inside the run folder: the scheduler keeps its queue of pending requests on
+    disk there, not in memory (sitemap discovery queues every listed URL at once), and the request filter its
+    fingerprints. Made fresh for every run and removed when the run ends: a killed run's queue files are not
+    kill-safe, so a resumed run discovers its URLs again (the state store skips what is written). A JOBDIR the
+    user sets is theirs and left alone; PARTYNEWS_DISK_QUEUE=False keeps everything in memory."""
+    if settings.get("JOBDIR") or not settings.getbool("PARTYNEWS_DISK_QUEUE", True) \
+            or settings.get("PARTYNEWS_REDIS_URL"):      # a shared Redis queue is not this run's to keep
+        return None
+    job = out / settings.get("PARTYNEWS_RUN_ID") / JOB_FOLDER
+    if job.exists():
+        shutil.rmtree(job)             # a stale queue from a killed run: discarded, never reused
+    settings.set("JOBDIR", str(job), priority="cmdline")
+    return job
+
+
+def _remove_job_folder(job: Path) -> None:
+    shutil.rmtree(job, ignore_errors=True)
+    try:
+        job.parent.rmdir()             # a run folder the job folder alone made (nothing else written) goes too
+    except OSError:
+        pass
 
 
 def _exit_status(report: dict, max_error_rate: float = 0.5) -> int:
@@ -156,7 +204,12 @@ def cmd_crawl(args) -> int:
         print(f"partynews crawl: {exc}", file=sys.stderr)
         return EXIT_USAGE
     _print_report(report, args)
-    return _exit_status(report, settings.getfloat("PARTYNEWS_MAX_ERROR_RATE", 0.5))
+    max_rate = settings.getfloat("PARTYNEWS_MAX_ERROR_RATE", 0.5)
+    status = _exit_status(report, max_rate)
+    if status == EXIT_SITE_EMPTY and settings.get("PARTYNEWS_REDIS_URL") and \
+            not any(_failure_rate(e) > max_rate for e in report["sites"].values()):
+        status = EXIT_OK        # a worker's share of a shared crawl may be empty; judge the merged run
+    return status
 
 
 def _print_report(report: dict, args) -> None:
@@ -368,8 +421,16 @@ def cmd_report(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="partynews", description="Vietnamese party news sites into a clean "
-                                     "JSONL text corpus.")
+    parser = argparse.ArgumentParser(
+        prog="partynews", description="Vietnamese party news sites into a clean JSONL text corpus.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="typical use:\n"
+               "  partynews demo                                  try it offline on the bundled demo sites\n"
+               "  partynews sites                                 the registered sites\n"
+               "  partynews crawl --site KEY --out data           crawl; data/<run-id>/articles.jsonl + report.json\n"
+               "  partynews report --html status.html data        the status page of every run\n"
+               "  partynews export --format hf --out corpus       the corpus for `datasets.load_dataset`\n"
+               "`partynews COMMAND --help` explains each command's options.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def crawl_options(p):
@@ -390,8 +451,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry", help="use this sites.yaml instead of the bundled registry")
     p.add_argument("--resume", action="store_true",
                    help="continue the newest unfinished run in OUT (after a crash or kill) instead of starting anew")
+    p.add_argument("--redis", metavar="redis://HOST:PORT/DB",
+                   help="be one worker of a crawl shared through Redis (frontier and state); start the same "
+                        "command on every machine")
+    p.add_argument("--redis-idle", type=float, metavar="SECONDS",
+                   help="with --redis: stop once the shared queue has been empty this long (default 10)")
     crawl_options(p)
     p.set_defaults(func=cmd_crawl)
+
+    from crawler.merge import add_parser as add_merge_parser
+
+    add_merge_parser(sub)
 
     p = sub.add_parser("reprocess", help="rebuild a run's records from its WARC archive, with no network")
     p.add_argument("run_dir", help="a finished or unfinished run folder (OUT/<run-id>) holding pages.warc.gz")

@@ -53,12 +53,17 @@ def _articles_file(run_dir: Path, report: dict) -> Path | None:
 
 
 def finished_runs(data_dir: str | os.PathLike) -> list[Run]:
-    """The finished runs under `data_dir`, oldest first. Symlinks (`latest`) and unfinished runs are skipped."""
+    """The finished runs under `data_dir`, oldest first. Symlinks (`latest`) and unfinished runs are skipped; a
+    run folder itself (`data_dir/latest`) gives that run alone."""
     root = Path(data_dir)
     if not root.is_dir():
         raise CorpusError(f"{root}: no such folder; give the output folder of `partynews crawl --out DIR` "
                           "(default: data)")
     runs: list[Run] = []
+    if (root / "report.json").is_file():  # one run folder (e.g. DIR/latest): that run alone
+        report = json.loads((root / "report.json").read_text(encoding="utf-8"))
+        return [Run(run_id=report.get("run_id") or root.resolve().name, path=root, report=report,
+                    articles=_articles_file(root, report))]
     for entry in os.scandir(root):
         if entry.is_symlink() or not entry.is_dir():
             continue

@@ -365,9 +365,9 @@ def export(data_dir, out, *, fmt: str = "parquet", filters: Filters | None = Non
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "export", help="write the accumulated corpus (all runs) as Parquet, a Hugging Face dataset or JSONL",
-        description="Write the corpus accumulated in a crawl output folder (every finished run; each article "
-                    "once, as its latest revision) as Parquet, as a folder `datasets.load_dataset()` reads, or as "
-                    "one JSONL file. The record's JSON Schema goes with the data.",
+        description="Write the corpus accumulated in a crawl output folder (every finished run; each article\n"
+                    "once, as its latest revision) as Parquet, as a folder `datasets.load_dataset()` reads, or\n"
+                    "as one JSONL file. The record's JSON Schema goes with the data.",
         epilog="examples:\n"
                "  partynews export --format hf --out corpus-hf\n"
                "  partynews export --format parquet --out corpus --out-of /srv/partynews "

@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -76,9 +77,9 @@ def allow_private(settings) -> bool:
 class PrivateAddressGuard:
     """Refuses requests to literal loopback and private addresses unless PARTYNEWS_ALLOW_PRIVATE is set
     (tests and local mirrors set it). Host names that resolve to such addresses are refused by the DNS
-    resolver (crawler.dns_guard.GuardedResolver) on the address the connection would use; this middleware's
-    process_exception turns that refusal into a counted `private_address_resolved` before RetryMiddleware
-    could retry it (so it is installed twice: at 50 for requests, at 560 for exceptions)."""
+    resolver (crawler.dns_guard.GuardedResolver) on the address the connection would use, and
+    ResolvedAddressGuard turns that refusal into a counted `private_address_resolved`. Redirected requests pass
+    through here again, so a redirect to a literal private address is refused too."""
 
     def __init__(self, allow: bool, stats):
         self.allow = allow
@@ -95,7 +96,8 @@ class PrivateAddressGuard:
 
 
 class ResolvedAddressGuard:
-    """Counts requests whose host the guarded resolver refused, and stops their retries."""
+    """Counts requests whose host the guarded resolver refused, and stops their retries (installed above
+    RetryMiddleware, so its process_exception runs first)."""
 
     def __init__(self, stats):
         self.stats = stats
@@ -167,20 +169,37 @@ class BoundedHttpCompressionMiddleware(HttpCompressionMiddleware):
 
 class SizeLimitCounter:
     """Downloads the handler cancelled for DOWNLOAD_MAXSIZE (a declared Content-Length above it, or a streamed
-    body that passed it) become counted size_limit refusals instead of retried errors."""
+    body that passed it) become counted size_limit refusals instead of retried errors. A streamed body is
+    measured here too (the bytes_received signal), so only a cancellation for size is counted as one."""
 
-    def __init__(self, stats, maxsize: int):
-        self.stats = stats
-        self.maxsize = maxsize
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.received: dict[int, int] = {}
+        if self.maxsize:
+            crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        return cls(crawler)
+
+    def _bytes_received(self, data, request, spider=None):
+        self.received[id(request)] = self.received.get(id(request), 0) + len(data)
+
+    def process_response(self, request, response, spider=None):
+        self.received.pop(id(request), None)
+        return response
 
     def process_exception(self, request, exception, spider=None):
+        received = self.received.pop(id(request), 0)
+        maxsize = request.meta.get("download_maxsize", self.maxsize)
+        if not maxsize:
+            return None
         name = type(exception).__name__
-        if name in ("DownloadCancelledError", "CancelledError") and self.maxsize:
-            raise refuse(self.stats, request, "size_limit", f"(body above DOWNLOAD_MAXSIZE {self.maxsize} B: {name})")
+        declared = name == "DownloadCancelledError" and "max size" in str(exception)
+        streamed = name in ("DownloadCancelledError", "CancelledError") and received > maxsize
+        if declared or streamed:
+            raise refuse(self.stats, request, "size_limit", f"(body above DOWNLOAD_MAXSIZE {maxsize} B)")
         return None
 
 

@@ -2,13 +2,15 @@
 
     partynews 0:42  pages 312  articles 57  drops 9  errors 3  | anhp 80p 15a 2d  heza 64p 12a 1d ...
 
-On a terminal the line is redrawn in place (and cut to the terminal's width); otherwise one line per update.
+On a terminal the line is redrawn in place (and cut to the terminal's width), unless Scrapy's INFO log goes to the
+same terminal; otherwise one line per update.
 Settings: PARTYNEWS_PROGRESS = "auto" (default: only when stderr is a terminal), true (always) or false
 (never; `partynews crawl --quiet` and `--json` set it unless `--progress` is given);
 PARTYNEWS_PROGRESS_INTERVAL = seconds between updates (default 2).
 """
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 import time
@@ -65,6 +67,14 @@ def format_line(counts: dict, elapsed: float) -> str:
     return head + (f"  | {per_site}" if per_site else "")
 
 
+def _logs_to_stderr(settings) -> bool:
+    if not settings.getbool("LOG_ENABLED", True) or settings.get("LOG_FILE"):
+        return False
+    level = settings.get("LOG_LEVEL", "INFO")
+    level = logging.getLevelName(str(level).upper()) if not isinstance(level, int) else level
+    return isinstance(level, int) and level <= logging.INFO
+
+
 class Progress:
     def __init__(self, crawler, stream, interval: float, tty: bool):
         self.crawler, self.stream, self.interval, self.tty = crawler, stream, interval, tty
@@ -83,6 +93,8 @@ class Progress:
             tty = stream.isatty()
         except (AttributeError, ValueError):
             tty = False
+        # redrawn in place only when no log lines land on the same terminal (they would be glued to it)
+        tty = tty and not _logs_to_stderr(crawler.settings)
         return cls(crawler, stream, max(0.1, crawler.settings.getfloat("PARTYNEWS_PROGRESS_INTERVAL", 2.0)), tty)
 
     def spider_opened(self, spider):

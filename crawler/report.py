@@ -78,6 +78,8 @@ def build_report(stats: dict, *, run_id: str, reason: str, run_dir: Path, site_k
             "unchanged": stats.get("partynews/articles/unchanged", 0),
             "not_modified": stats.get("partynews/articles/not_modified", 0),
             "skipped_known": stats.get("partynews/articles/skipped_known", 0),
+            "near_duplicates_flagged": stats.get("partynews/dedup/near_duplicate_flagged", 0),
+            "duplicates_of_earlier_runs": stats.get("partynews/dedup/linked_to_earlier_run", 0),
             "dropped": sum(dropped.values()),
         },
         "dropped": dict(sorted(dropped.items())),

@@ -58,6 +58,9 @@ EXTENSIONS = {
     "crawler.report.RunReport": 900,
     "crawler.progress.Progress": 950,
 }
+# several workers sharing one crawl through Redis (crawler/redis_frontier.py): does nothing unless
+# PARTYNEWS_REDIS_URL is set, which switches to scrapy-redis's scheduler and the Redis crawl state
+ADDONS = {"crawler.redis_frontier.RedisAddon": 0}
 
 # partynews's own settings
 PARTYNEWS_OUT = "data"                 # output folder; each run writes <out>/<run-id>/
@@ -69,6 +72,7 @@ PARTYNEWS_MAX_RETRY_AFTER = 60         # longest Retry-After (s) waited for befo
 PARTYNEWS_MIN_WORDS = 60               # shorter articles are dropped as too_short
 PARTYNEWS_FOLD_TONE_MARKS = False      # store text with one tone-placement convention (hòa/thủy)
 PARTYNEWS_MAX_LISTING_PAGES = 50       # listing pages followed per site and run
+PARTYNEWS_DISK_QUEUE = True            # pending requests on disk in <run>/scrapy-job (JOBDIR), removed after the run
 # duplicates across runs and sites (pipelines/near_dup.py; the index lives in the state file)
 PARTYNEWS_NEAR_DUP_THRESHOLD = 0.8     # MinHash Jaccard similarity of word 5-shingles that makes a near duplicate
 PARTYNEWS_NEAR_DUP_ACTION = "flag"     # flag: written with near_duplicate_of; drop: counted as near_duplicate
@@ -90,3 +94,10 @@ PARTYNEWS_EXTRACT_FUNCTION = "pipelines.core.clean_page"   # the cleaning functi
 PARTYNEWS_PROGRESS = "auto"            # progress line on stderr: auto (when stderr is a terminal), true, false
 PARTYNEWS_PROGRESS_INTERVAL = 2.0      # seconds between progress lines
 PARTYNEWS_STATUS_PAGE = True           # write <run>/status.html (every run of the folder) after each run
+# several machines (`partynews crawl --redis URL`, crawler/redis_frontier.py, pipelines/state_redis.py)
+PARTYNEWS_REDIS_URL = None             # redis://HOST:PORT/DB: shared queue, duplicate filter and crawl state
+PARTYNEWS_REDIS_PREFIX = "partynews"   # prefix of every Redis key
+PARTYNEWS_REDIS_CRAWL = None           # the shared crawl's name; default: made from the crawled sites
+PARTYNEWS_REDIS_IDLE_CLOSE = 10        # a worker stops once nothing is queued or in flight for this long (s)
+PARTYNEWS_REDIS_WORKER_TTL = 15        # a worker silent this long (s) is dead: its in-flight requests are requeued
+PARTYNEWS_REDIS_DOMAIN_INTERVAL = None # seconds between two requests to a host across workers; None: DOWNLOAD_DELAY

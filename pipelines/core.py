@@ -17,8 +17,8 @@ from w3lib.url import safe_url_string
 from . import article, body as body_mod, classify, quality, residue
 from .bylines import parse_byline
 from .decode import DecodeError, decode_html, header
-from .families import detect_family, profile_with_overrides
-from .html_tree import ParseError, is_ancestor, parse_html, select, text_of
+from .families import KINDS, detect_family, profile_with_overrides
+from .html_tree import ParseError, index_page, is_ancestor, parse_html, release_page_index, select, text_of
 from .language import detect_language
 from .legacy_fonts import fix_legacy_html
 from .normalize import comparison_key, fold_tone_placement, join_paragraphs, normalize_inline
@@ -31,6 +31,9 @@ _HTML_TYPES = re.compile(r"html|xml|text/plain|^\s*$", re.I)
 _MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"Rar!", b"ID3", b"\x00\x00\x01\x00",
           b"OggS", b"RIFF", b"\xd0\xcf\x11\xe0")
 _SENT_END = re.compile(r"[.!?…]$")
+# characters lxml refuses in a text node it is given (C0 controls but tab/newline/CR, surrogates, U+FFFE/FFFF):
+# a page may carry them, and the tree edits that move text (drop_tree joins tails) would raise on them
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass
@@ -98,11 +101,15 @@ def clean_page(body: bytes, url: str, headers: Mapping[str, str] | None = None, 
     except DecodeError as exc:
         return _drop("undecodable", str(exc))
     html_text, legacy = fix_legacy_html(html_text)
+    html_text = _XML_INCOMPATIBLE.sub("", html_text)
     try:
         root = parse_html(html_text)
     except ParseError as exc:
         return _drop("unparseable", str(exc))
-    return _clean_tree(root, html_text, url, site, options, codec, legacy)
+    try:
+        return _clean_tree(root, html_text, url, site, options, codec, legacy)
+    finally:
+        release_page_index()
 
 
 def _clean_tree(root, html_text: str, url: str, site: SiteInfo | None, options: CleanOptions, codec: str,
@@ -110,6 +117,7 @@ def _clean_tree(root, html_text: str, url: str, site: SiteInfo | None, options: 
     meta = read_page_meta(root, url)
     family = (site.family if site and site.family else None) or detect_family(html_text)
     profile = profile_with_overrides(family, site.rules if site else None)
+    index_page(root, [css for kind in KINDS for css in getattr(profile, kind)])   # makes `select` cheap on this page
     page_body = root.find("body")
     page_words = len(text_of(page_body).split()) if page_body is not None else 0
     title_tag = root.find(".//title")
@@ -191,7 +199,7 @@ def _clean_tree(root, html_text: str, url: str, site: SiteInfo | None, options: 
             return _drop("not_article", reason, fields, cleaned.removed)
         if not title:
             return _drop("no_title", "", fields, cleaned.removed)
-        if fields["word_count"] < options.min_words:
+        if fields["word_count"] < max(options.min_words, 1):     # no text is never a record, whatever min_words
             return _drop("too_short", f"{fields['word_count']} words", fields, cleaned.removed)
         if lang != options.language:
             return _drop("not_vietnamese", f"language {lang}", fields, cleaned.removed)

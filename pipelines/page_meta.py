@@ -35,18 +35,20 @@ class PageMeta:
         return out
 
 
-def _walk_jsonld(node, found: list[dict]) -> None:
+def _walk_jsonld(node, found: list[dict], depth: int = 0) -> None:
+    if depth > 20:          # hostile nesting; real graphs are two or three levels deep
+        return
     if isinstance(node, list):
         for item in node:
-            _walk_jsonld(item, found)
+            _walk_jsonld(item, found, depth + 1)
     elif isinstance(node, dict):
         types = node.get("@type")
-        types = [types] if isinstance(types, str) else (types or [])
+        types = [types] if isinstance(types, str) else (types if isinstance(types, list) else [])
         if any(isinstance(t, str) and t.lower() in _ARTICLE_TYPES for t in types):
             found.append(node)
         for key in ("@graph", "mainEntity", "mainEntityOfPage"):
             if key in node:
-                _walk_jsonld(node[key], found)
+                _walk_jsonld(node[key], found, depth + 1)
 
 
 def _load_json(raw: str):
@@ -54,7 +56,7 @@ def _load_json(raw: str):
     for attempt in (raw, _TRAILING_COMMAS.sub(r"\1", raw)):
         try:
             return json.loads(attempt)
-        except ValueError:
+        except (ValueError, RecursionError):     # RecursionError: hostile nesting ([[[[...)
             continue
     return None
 

@@ -13,11 +13,11 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from . import extract_pool, near_dup
-from .core import CleanOptions, dedup_key
+from .core import CleanOptions
 from .record import build_record, utc_now, validation_errors
 from .run_context import run_dir_of, run_id_of, state_path_of
 from .site import SiteInfo
-from .state_access import state_of
+from .state_access import dedup_store_of, state_of
 from .warc_archive import WarcArchive
 
 
@@ -142,7 +142,7 @@ class DedupPipeline(_Base):
         crawler.signals.connect(self._not_written, signal=signals.item_error)
 
     def open_spider(self, spider=None):
-        self.store = near_dup.SQLiteDedupStore(state_path_of(self.crawler), threshold=self.threshold)
+        self.store = dedup_store_of(self.crawler, self.threshold)      # SQLite, or Redis with --redis
         self.dedup = near_dup.Deduplicator(self.store, self.store, self.store.hasher, self.threshold)
 
     def close_spider(self, spider=None):

@@ -15,6 +15,12 @@ def state_of(crawler) -> StateStore:
         replay = crawler.settings.get("PARTYNEWS_REPLAY_RUN")
         if replay:
             store = ReplayState(read_priors(replay))
+        elif crawler.settings.get("PARTYNEWS_REDIS_URL"):
+            # several workers share one crawl (`partynews crawl --redis`): no file lock, atomic writes in Redis
+            from .state_redis import RedisState, connect, redis_settings, worker_id_of
+
+            url, prefix, ttl = redis_settings(crawler.settings)
+            store = RedisState(connect(url), prefix=prefix, worker_id=worker_id_of(crawler), worker_ttl=ttl)
         else:
             path = state_path_of(crawler)
             lock_state(path)          # `partynews crawl` took it already; `scrapy crawl` takes it here
@@ -29,3 +35,16 @@ def state_of(crawler) -> StateStore:
         crawler._partynews_state_close = close        # the signal holds a weak reference: keep it alive
         crawler.signals.connect(close, signal=signals.engine_stopped)
     return store
+
+
+def dedup_store_of(crawler, threshold: float):
+    """The near-duplicate index's store (pipelines/near_dup.py): in the state SQLite file, or in Redis when the
+    crawl's state is there (PARTYNEWS_REDIS_URL)."""
+    from . import near_dup
+
+    if crawler.settings.get("PARTYNEWS_REDIS_URL") and not crawler.settings.get("PARTYNEWS_REPLAY_RUN"):
+        from .state_redis import RedisDedupStore, connect, redis_settings
+
+        url, prefix, _ = redis_settings(crawler.settings)
+        return RedisDedupStore(connect(url), prefix=prefix, threshold=threshold)
+    return near_dup.SQLiteDedupStore(state_path_of(crawler), threshold=threshold)

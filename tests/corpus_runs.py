@@ -83,3 +83,24 @@ def read_run_records(report: dict) -> list[dict]:
             with opener(path, "rt", encoding="utf-8") as fh:
                 return [json.loads(line) for line in fh if line.strip()]
     raise AssertionError(f"no articles file in {run_dir}")
+
+
+def shared_corpus(tmp_path_factory, name: str, *, first_ip: int) -> dict:
+    """make_corpus once per test session, even with pytest-xdist: the workers that need it share one folder
+    (the first builds it under a lock, the others read what it made)."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    if base.name.startswith("popen-gw"):   # an xdist worker: its siblings share the parent folder
+        base = base.parent
+    root = base / f"corpus-{name}"
+    with FileLock(str(root) + ".lock"):
+        done = root / "corpus.json"
+        if not done.is_file():
+            root.mkdir(exist_ok=True)
+            corpus = make_corpus(root, first_ip=first_ip)
+            done.write_text(json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in corpus.items()},
+                                       ensure_ascii=False), encoding="utf-8")
+    corpus = json.loads(done.read_text(encoding="utf-8"))
+    corpus["out"], corpus["registry"] = Path(corpus["out"]), Path(corpus["registry"])
+    return corpus

@@ -46,7 +46,7 @@ def demo(tmp_path_factory):
     done = subprocess.run([sys.executable, "-m", "crawler.cli", "demo", "--out", str(out)], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    runs = [p for p in out.iterdir() if p.is_dir()]
+    runs = [p for p in out.iterdir() if p.is_dir() and not p.is_symlink()]   # `latest` points at the run
     assert len(runs) == 1
     return done.stdout, runs[0]
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from corpus_runs import ADDED_SENTENCE, EDITED_SITE, make_corpus, read_run_records, run_cli
+from corpus_runs import ADDED_SENTENCE, EDITED_SITE, read_run_records, run_cli, shared_corpus
 from crawler.cli import main as cli_main
 from pipelines.record import FIELD_ORDER, schema
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    corpus = make_corpus(tmp_path_factory.mktemp("export"), first_ip=130)
+    corpus = shared_corpus(tmp_path_factory, "demo-two-runs", first_ip=130)
     runs = [read_run_records(r) for r in corpus["reports"]]
     latest: dict[str, dict] = {}
     for records in runs:
@@ -165,3 +165,11 @@ def test_errors_say_what_to_do(corpus, tmp_path, capsys):
     assert cli_main(["export", "--out", str(busy), "--out-of", str(corpus["out"])]) == 2
     assert "--force" in capsys.readouterr().err
     assert (busy / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_run_folder_exports_that_run_alone(corpus, tmp_path):
+    # DIR/latest, the newest complete run: here the second, which wrote the revised article only
+    assert cli_main(["export", "--format", "jsonl", "--out", str(tmp_path / "last"),
+                     "--out-of", str(corpus["out"] / "latest")]) == 0
+    rows = [json.loads(x) for x in (tmp_path / "last" / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows == corpus["runs"][1]

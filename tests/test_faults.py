@@ -155,6 +155,8 @@ def test_memory_stays_bounded(crawl):
     # the faults plus at most a few size-limited buffers, far below the 50 MB page and the bomb's 1 GiB
     assert crawl["report"]["totals"]["bytes"] < BIG_PAGE
     growth = crawl["maxrss"] - crawl["baseline"]["maxrss"]
+    print(f"peak RSS: {crawl['maxrss'] / MIB:.0f} MiB with the faults, {crawl['baseline']['maxrss'] / MIB:.0f} MiB "
+          f"without; crawl {crawl['seconds']:.1f} s")
     assert growth < 5 * MAXSIZE, (crawl["maxrss"] // MIB, crawl["baseline"]["maxrss"] // MIB)
     assert crawl["maxrss"] < BOMB_EXPANDED / 3
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 import unicodedata
 from pathlib import Path
 
@@ -454,22 +453,13 @@ def _ordinary_page(size: int = 200_000) -> str:
     return "<html><body>" + "".join(chunks) + "</body></html>"
 
 
-def test_detection_is_fast():
+def test_a_large_ordinary_page_is_left_alone():
+    # the detector's speed on big pages is part of bench/perf.py's core figure, not a timed test
     page = _ordinary_page()
     assert len(page) >= 200_000
-    detect_legacy_encoding(page)  # tables and word cache
-    best = min(_timed(detect_legacy_encoding, page) for _ in range(5))
-    assert best < 0.010, f"{best * 1000:.1f} ms"
-    english = "The committee reviewed the plan. " * 6000
-    assert min(_timed(detect_legacy_encoding, english) for _ in range(3)) < 0.005
-    best_html = min(_timed(fix_legacy_html, page) for _ in range(3))
-    assert best_html < 0.015, f"{best_html * 1000:.1f} ms"
-
-
-def _timed(fn, arg) -> float:
-    start = time.perf_counter()
-    fn(arg)
-    return time.perf_counter() - start
+    assert detect_legacy_encoding(page) is None
+    assert detect_legacy_encoding("The committee reviewed the plan. " * 6000) is None
+    assert fix_legacy_html(page)[0] == page
 
 
 # --------------------------------------------------------------------------------------- gold pages

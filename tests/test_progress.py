@@ -61,21 +61,8 @@ def test_progress_lines_on_request_for_scripts_and_logs(sites):
     assert pages == sorted(pages)
 
 
-def test_quiet_and_json_are_silent_and_the_summary_is_clean(sites):
-    proc = run_cli(*_args(sites, "quiet", "--json", "--quiet"))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert not LINE.search(proc.stderr)
-    json.loads(proc.stdout)
-    proc = run_cli(*_args(sites, "summary", "--quiet"))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert not LINE.search(proc.stderr) and proc.stderr.strip() == ""
-    assert re.match(r"run \S+: finished in [\d.]+s\n", proc.stdout)
-    for key in sites["keys"]:
-        assert re.search(rf"^  {re.escape(key)}\s+\d+", proc.stdout, re.M)
-
-
-def test_on_a_terminal_the_line_is_redrawn_in_place(sites):
-    # stderr is a pseudo-terminal, as in an operator's shell: progress appears by itself
+def _on_a_terminal(*args: str) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a pseudo-terminal, as in an operator's shell: (exit status, stderr, stdout)."""
     master, slave = pty.openpty()
     chunks: list[bytes] = []
 
@@ -91,16 +78,32 @@ def test_on_a_terminal_the_line_is_redrawn_in_place(sites):
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", *_args(sites, "tty", "-s", "LOG_LEVEL=ERROR")],
-                          stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", *args], stdout=subprocess.PIPE, stderr=slave,
+                          stdin=subprocess.DEVNULL, timeout=300)
     os.close(slave)
     reader.join(timeout=10)
     os.close(master)
-    assert proc.returncode == 0
-    shown = b"".join(chunks).decode("utf-8", "replace")
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace"), proc.stdout.decode("utf-8")
+
+
+def test_on_a_terminal_the_line_is_redrawn_in_place_then_a_clean_summary(sites):
+    status, shown, stdout = _on_a_terminal(*_args(sites, "tty"))
+    assert status == 0, shown[-3000:]
+    assert " INFO: " not in shown          # at a terminal the progress line stands in for Scrapy's INFO log
     assert "\r\x1b[K" in shown and LINE.search(shown), shown[-2000:]
     assert "[finished]\n" in shown.replace("\r\n", "\n")
-    assert "\r\x1b[K" not in proc.stdout.decode()    # the summary on stdout is plain
+    # the summary on stdout is plain text, one row per site
+    assert "\x1b[" not in stdout
+    assert re.match(r"run \S+: finished in [\d.]+s\n", stdout)
+    for key in sites["keys"]:
+        assert re.search(rf"^  {re.escape(key)}\s+\d+", stdout, re.M)
+
+
+def test_quiet_and_json_are_silent_even_on_a_terminal(sites):
+    status, shown, stdout = _on_a_terminal(*_args(sites, "quiet", "--json", "--quiet"))
+    assert status == 0, shown[-3000:]
+    assert not LINE.search(shown) and "\x1b[" not in shown, shown[-2000:]
+    assert json.loads(stdout)["finish_reason"] == "finished"
 
 
 def test_help_texts_and_errors_that_say_what_to_do(capsys, tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_runs import FAST, make_corpus, run_cli
+from corpus_runs import FAST, run_cli, shared_corpus
 from crawler.cli import main as cli_main
 from crawler.status_page import COLORS, collect
 
@@ -26,7 +26,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    return make_corpus(tmp_path_factory.mktemp("status"), first_ip=135)
+    return shared_corpus(tmp_path_factory, "demo-two-runs", first_ip=130)
 
 
 def test_every_run_writes_its_status_page_over_all_runs(corpus):

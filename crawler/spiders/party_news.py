@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ from pipelines.state_access import state_of
 
 _FEED_TYPES = re.compile(r"(rss|atom|xml)", re.I)
 _IGNORED = tuple("." + ext for ext in IGNORED_EXTENSIONS)
+_SKIPPED_MEMORY = 50_000
 
 
 def _split_arg(value) -> list[str]:
@@ -54,7 +56,9 @@ class PartyNewsSpider(scrapy.Spider):
         self._by_host: dict[str, Site] = {}
         self._listing_pages: dict[str, int] = {}
         self._known_streak: dict[tuple[str, str], int] = {}   # (site, listing) -> consecutive known articles
-        self._skipped_known: set[str] = set()
+        # URLs skipped as known or dropped before, so that one linked from many pages is counted once. Bounded:
+        # a URL not met again for _SKIPPED_MEMORY other skips may be counted twice (memory stays flat on big sites)
+        self._skipped_known: OrderedDict[str, None] = OrderedDict()
 
     # -- setup ------------------------------------------------------------------------------------------
     @classmethod
@@ -99,8 +103,15 @@ class PartyNewsSpider(scrapy.Spider):
 
     # -- discovery --------------------------------------------------------------------------------------
     async def start(self):
+        from crawler.redis_frontier import seed_gate
+
+        gate = seed_gate(self.crawler)      # workers sharing a Redis crawl: the first one seeds it, once
+        if gate is not None and not gate.try_seed():
+            return
         for request in self._start_requests():
             yield request
+        if gate is not None:
+            gate.seeded()
 
     def _start_requests(self):
         for site in self.sites:
@@ -251,6 +262,16 @@ class PartyNewsSpider(scrapy.Spider):
         exhausted = self._incremental and self._stop_after_known > 0 and streak >= self._stop_after_known
         return listing, number, exhausted
 
+    def _first_skip(self, url: str) -> bool:
+        """True the first time (within the last _SKIPPED_MEMORY skips) this URL is skipped."""
+        if url in self._skipped_known:
+            self._skipped_known.move_to_end(url)
+            return False
+        self._skipped_known[url] = None
+        if len(self._skipped_known) > _SKIPPED_MEMORY:
+            self._skipped_known.popitem(last=False)
+        return True
+
     def _follow(self, url: str, *, lastmod: str | None = None, walk: tuple[str, int, bool] | None = None):
         site = self.site_for(url)
         if site is None:
@@ -268,16 +289,14 @@ class PartyNewsSpider(scrapy.Spider):
             meta = {"site_key": site.key}
             headers = {}
             if self._incremental and state_of(self.crawler).dropped_since(url, self._recheck_since, self._run_started):
-                if url not in self._skipped_known:
-                    self._skipped_known.add(url)
+                if self._first_skip(url):
                     self.crawler.stats.inc_value(f"partynews/site/{site.key}/skipped_dropped_before")
                     self.crawler.stats.inc_value("partynews/skipped/dropped_before")
                 return
             known = self._known(url)
             if known is not None:
                 if not self._due_for_revisit(known, lastmod):
-                    if url not in self._skipped_known:
-                        self._skipped_known.add(url)
+                    if self._first_skip(url):
                         self.crawler.stats.inc_value("partynews/articles/skipped_known")
                         self.crawler.stats.inc_value(f"partynews/site/{site.key}/skipped_known")
                     return
