@@ -19,9 +19,9 @@ worker. The Scrapy add-on `RedisAddon` (in `ADDONS`; it does nothing without the
 - closing: a worker stops when the queue and every worker's in-flight hash have been empty for
   `PARTYNEWS_REDIS_IDLE_CLOSE` seconds (10); the last one clears the crawl's request fingerprints and seed
   lock, so the next crawl (the next night) starts afresh and is incremental through the shared state;
-- politeness across workers (`RedisPoliteness`): before a request goes out, the worker reserves the next free
-  time slot of its host in Redis (a Lua script on Redis's clock): one request per `DOWNLOAD_DELAY` per host
-  across all workers, whatever their number;
+- politeness across workers (`RedisPoliteness`): a request goes out only once it has taken its host's time
+  slot in Redis (a Lua script on Redis's clock): one request per `DOWNLOAD_DELAY` per host across all workers,
+  whatever their number;
 - exactly-once writing (`ClaimPipeline`): see pipelines/state_redis.py.
 
 Scrapy 2.19 shim: scrapy-redis 0.9 knows nothing of in-flight requests; Scrapy has no signal for "the engine is
@@ -79,15 +79,16 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 1
 """
 
-# reserve(slot key; interval ms) -> ms to wait before this request may go
-_RESERVE = """
+# take(slot key; interval ms) -> 0: the host's slot was free and is now taken; else ms until it frees.
+# Taken at the moment the request goes out, not booked ahead: a worker whose reactor was busy when its booked
+# time came would send late, right before another worker's punctual request (two requests with no gap).
+_TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = math.max(now, free)
-local interval = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], slot + interval, 'PX', slot + interval - now + 60000)
-return slot - now
+if now < free then return free - now end
+redis.call('SET', KEYS[1], now + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) + 60000)
+return 0
 """
 
 
@@ -118,7 +119,7 @@ class Frontier:
         self._pop = self.r.register_script(_POP)
         self._recover = self.r.register_script(_RECOVER)
         self._seed = self.r.register_script(_SEED)
-        self._reserve = self.r.register_script(_RESERVE)
+        self._take = self.r.register_script(_TAKE)
         self._token = 0
 
     def inflight_key(self, worker: str) -> str:
@@ -193,8 +194,9 @@ class Frontier:
         """The crawl is over: its fingerprints and seed lock go, so the next crawl starts afresh."""
         self.r.delete(self.dupefilter, self.seed_key)
 
-    def reserve(self, host: str, interval: float) -> float:
-        return int(self._reserve(keys=[self.polite + host], args=[int(interval * 1000)])) / 1000.0
+    def take_slot(self, host: str, interval: float) -> float:
+        """0 when this worker may request `host` now (the slot is taken); else seconds to wait and try again."""
+        return int(self._take(keys=[self.polite + host], args=[int(interval * 1000)])) / 1000.0
 
 
 def frontier_of(crawler, spider=None) -> Frontier | None:
@@ -363,13 +365,17 @@ class RedisWorker:
 
 class RedisPoliteness:
     """One request per `PARTYNEWS_REDIS_DOMAIN_INTERVAL` (default `DOWNLOAD_DELAY`) seconds per host across all
-    workers: each request reserves its host's next free slot in Redis and waits for it (downloader middleware)."""
+    workers (downloader middleware, last before the download): a request takes its host's slot in Redis when the
+    slot is free and goes out at once, or waits until it frees and tries again. Within a worker, one request per
+    host at a time tries (a local lock), so Redis sees one attempt per worker and interval, not one per queued
+    request."""
 
     def __init__(self, crawler):
         if not crawler.settings.get("PARTYNEWS_REDIS_URL"):
             raise NotConfigured
         self.crawler = crawler
         self.interval = crawler.settings.getfloat("PARTYNEWS_REDIS_DOMAIN_INTERVAL")   # set by RedisAddon
+        self.locks: dict = {}           # host -> DeferredLock; dropped when nobody waits on it
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -379,14 +385,22 @@ class RedisPoliteness:
         if self.interval <= 0:
             return None
         from twisted.internet import reactor
+        from twisted.internet.defer import DeferredLock
         from twisted.internet.task import deferLater
         from scrapy.utils.defer import maybe_deferred_to_future
 
-        parts = urlsplit(request.url)
-        wait = frontier_of(self.crawler).reserve(parts.netloc.lower(), self.interval)
-        if wait > 0:
-            self.crawler.stats.inc_value("partynews/redis/politeness_waits")
-            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+        host = urlsplit(request.url).netloc.lower()
+        lock = self.locks.setdefault(host, DeferredLock())
+        await maybe_deferred_to_future(lock.acquire())
+        try:
+            frontier = frontier_of(self.crawler)
+            while (wait := frontier.take_slot(host, self.interval)) > 0:
+                self.crawler.stats.inc_value("partynews/redis/politeness_waits")
+                await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+        finally:
+            lock.release()
+            if not lock.locked and not lock.waiting:
+                self.locks.pop(host, None)
         return None
 
 

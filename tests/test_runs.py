@@ -86,7 +86,7 @@ def test_kills_at_random_moments_lose_nothing_and_duplicate_nothing(big_site, tm
 def test_sigterm_stops_gracefully_with_whole_files(big_site, tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen(crawl_cmd(big_site, out), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    time.sleep(4)
+    _wait_for_records(out, 20)            # mid-crawl: started (signal handlers in place) and writing
     proc.send_signal(signal.SIGTERM)
     stdout, _ = proc.communicate(timeout=60)       # bounded: in-flight requests finish or time out
     report = json.loads(stdout)
@@ -102,6 +102,16 @@ def test_sigterm_stops_gracefully_with_whole_files(big_site, tmp_path):
     second = json.loads(rest.stdout)
     ids = [r["id"] for r in records] + [json.loads(x)["id"] for x in _lines(Path(second["files"]["articles"]))]
     assert len(ids) == len(set(ids)) == PAGES
+
+
+def _wait_for_records(out: Path, n: int, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        parts = list(out.glob("*/articles.jsonl.part"))
+        if parts and parts[0].read_bytes().count(b"\n") >= n:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no {n} records written in {timeout} s")
 
 
 def test_a_second_run_on_the_same_state_refuses_to_start(tmp_path):
