@@ -258,8 +258,8 @@ def demo_registry_entry(served) -> dict:
     return entry
 
 
-def _extract_inputs(args) -> list[tuple[Path, str]]:
-    pairs: list[tuple[Path, str]] = []
+def _extract_inputs(args) -> list[tuple[Path, str | None]]:
+    pairs: list[tuple[Path, str | None]] = []
     if args.list:
         for n, line in enumerate(Path(args.list).read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
@@ -272,10 +272,21 @@ def _extract_inputs(args) -> list[tuple[Path, str]]:
         raise SystemExit("partynews extract: --url gives the URL of a single FILE; use --list for many")
     for f in args.files:
         path = Path(f)
-        pairs.append((path, args.url or path.resolve().as_uri()))
+        pairs.append((path, args.url))      # None: the page's own address (cmd_extract)
     if not pairs:
         raise SystemExit("partynews extract: give FILE... or --list TSV")
     return pairs
+
+
+def _saved_page_address(body: bytes, path: Path) -> str | None:
+    from pipelines.decode import DecodeError, decode_html
+    from pipelines.html_tree import ParseError, parse_html
+    from pipelines.page_meta import own_address
+
+    try:
+        return own_address(parse_html(decode_html(body)[0]))
+    except (DecodeError, ParseError):
+        return None
 
 
 def cmd_extract(args) -> int:
@@ -297,6 +308,15 @@ def cmd_extract(args) -> int:
                              ensure_ascii=False))
             status = EXIT_FAILED
             continue
+        if url is None:
+            url = _saved_page_address(body, path)
+            if url is None:
+                print(json.dumps({"file": str(path), "url": None, "drop_reason": "no_address",
+                                  "detail": "the page names no http(s) address of its own "
+                                            "(canonical link, og:url): give it with --url or --list"},
+                                 ensure_ascii=False))
+                status = EXIT_FAILED
+                continue
         result = clean_page(body, url, None, site, options)
         if result.ok:
             out = build_record(result.record, url=url, site=site, http_status=200, run_id="extract")
@@ -480,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("extract", help="clean saved HTML pages offline; one JSON line per page")
     p.add_argument("files", nargs="*", help="saved HTML files")
-    p.add_argument("--url", help="the URL of the (single) FILE")
+    p.add_argument("--url", help="the URL of the (single) FILE (default: the address the page gives itself: canonical link, og:url)")
     p.add_argument("--list", help="a TSV file of path<TAB>url lines")
     p.add_argument("--site", help="apply this registry entry's rules")
     p.add_argument("--registry", help="use this sites.yaml instead of the bundled registry")

@@ -86,9 +86,23 @@ def build_report(stats: dict, *, run_id: str, reason: str, run_dir: Path, site_k
         "errors": dict(sorted(errors.items())),
         "skipped": dict(sorted(skipped.items())),
         "http_status": dict(sorted(statuses.items())),
+        "retries": _retries(stats),
         "sites": dict(sorted(sites.items())),
         "resumed": resumed or None,
         "files": {"articles": str(run_dir / "articles.jsonl"), "report": str(run_dir / "report.json"), **(files or {})},
+    }
+
+
+def _retries(stats: dict) -> dict:
+    """Scrapy's RetryMiddleware counters: attempts repeated, by reason, and requests that ran out of retries
+    (those end under `errors`); plus Retry-After waits honoured and refused as too long."""
+    reasons = {k[len("retry/reason_count/"):]: v for k, v in stats.items() if k.startswith("retry/reason_count/")}
+    return {
+        "count": stats.get("retry/count", 0),
+        "gave_up": stats.get("retry/max_reached", 0),
+        "by_reason": dict(sorted(reasons.items())),
+        "retry_after_waited": stats.get("partynews/retry_after/waited", 0),
+        "retry_after_too_long": stats.get("partynews/retry_after/too_long", 0),
     }
 
 

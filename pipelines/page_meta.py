@@ -89,6 +89,16 @@ def read_page_meta(root, url: str) -> PageMeta:
     return meta
 
 
+def own_address(root) -> str | None:
+    """The http(s) address a saved page gives for itself (canonical link, then og:url), or None: a page
+    saved to a file keeps it, and a record needs a web address, not the file's."""
+    meta = read_page_meta(root, "")
+    for candidate in (meta.canonical, meta.first("og:url")):
+        if candidate and candidate.strip().lower().startswith(("http://", "https://")):
+            return candidate.strip()
+    return None
+
+
 def _types(node: dict) -> set[str]:
     types = node.get("@type")
     types = [types] if isinstance(types, str) else (types or [])

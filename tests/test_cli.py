@@ -23,6 +23,20 @@ def test_extract_one_file_with_its_url():
     assert record["url"] == case.url and record["run_id"] == "extract"
 
 
+def test_extract_without_url_takes_the_address_the_page_gives_itself(tmp_path):
+    from pipelines.record import validation_errors
+
+    case = CASES["hepza/binh-luan-tu-khoa-ordinary-words"]
+    bare = tmp_path / "bare.html"
+    bare.write_text("<html><head><title>Tin</title></head><body><p>Một đoạn.</p></body></html>", encoding="utf-8")
+    done = cli("extract", str(case.html_path), str(bare))
+    assert done.returncode == 1                                   # one file could not be given an address
+    record, refused = [json.loads(x) for x in done.stdout.splitlines()]
+    assert record["url"].startswith("https://hepza.hochiminhcity.gov.vn/w/")   # its canonical link
+    assert record["text"] == case.expected["text"] and validation_errors(record) == []
+    assert refused["drop_reason"] == "no_address" and "--url" in refused["detail"]
+
+
 def test_extract_list_and_drop_reasons(tmp_path):
     article = CASES["ninhbinh-dcs/seed001-dang-uy-khoi-trien-khai-nhiem-vu-2023"]
     listing = CASES["ninhbinh-dcs/listing-tin-tuc-page-2"]

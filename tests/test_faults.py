@@ -140,6 +140,13 @@ def test_retries_recover_and_honour_retry_after(crawl):
     # a permanent 500 is tried RETRY_TIMES + 1 times; a Retry-After above PARTYNEWS_MAX_RETRY_AFTER is not retried
     assert site.hits[by_path["tra-loi-500-mai-mai-9105.html"].path] == 3
     assert site.hits[by_path["tra-loi-503-retry-after-1-gio-9106.html"].path] == 1
+    # the report counts them (at least the repeats above; timeouts and resets are retried too), by reason, and
+    # the requests that ran out of retries (they end under `errors`)
+    retries = crawl["report"]["retries"]
+    assert retries["count"] >= 1 + 2 + 1 + 1 + 2, retries
+    assert retries["by_reason"], retries
+    assert retries["gave_up"] >= 1                       # the permanent 500
+    assert retries["retry_after_waited"] >= 2 and retries["retry_after_too_long"] == 1, retries
     # the 503/429 retries came after the second their Retry-After asked for, not at once
     for name in ("tra-loi-503-retry-after-9103.html", "tra-loi-429-retry-after-9104.html"):
         first, second = site.times[by_path[name].path]
