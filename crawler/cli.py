@@ -81,6 +81,7 @@ def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = Fal
     from crawler.runs import reconcile, repair_records, unfinished_run
     from crawler.spiders.party_news import PartyNewsSpider
     from pipelines.run_context import new_run_id
+    from pipelines.near_dup import DEFAULT_THRESHOLD, SQLiteDedupStore
     from pipelines.state import SQLiteState, lock_state
 
     out = Path(settings.get("PARTYNEWS_OUT") or "data")
@@ -100,10 +101,14 @@ def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = Fal
                 state = RedisState.from_url(redis_url, prefix=settings.get("PARTYNEWS_REDIS_PREFIX") or "partynews")
             else:
                 state = SQLiteState(state_path)
+            dedup = None if redis_url else SQLiteDedupStore(
+                state_path, threshold=settings.getfloat("PARTYNEWS_NEAR_DUP_THRESHOLD", DEFAULT_THRESHOLD))
             try:
-                resumed = {"run_dir": str(run_dir), "written": reconcile(records, state) if records else 0}
+                resumed = {"run_dir": str(run_dir), "written": reconcile(records, state, dedup) if records else 0}
             finally:
                 state.close()
+                if dedup is not None:
+                    dedup.close()
             print(f"partynews: resuming run {run_dir.name} ({resumed['written']} records already written)",
                   file=sys.stderr)
         else:

@@ -3,7 +3,9 @@
 A run is finished when its report.json exists (written last, atomically). A killed run leaves
 `articles.jsonl[.gz].part` and `pages.warc.gz.part`, whose last line or record may be torn. Resuming cuts the
 torn end off, and makes the state store hold every article whose line made it into the file (the writer
-writes the line first, then the state, so a kill between the two would otherwise write the article twice).
+writes the line first, then the state, so a kill between the two would otherwise write the article twice),
+and the near-duplicate index hold every such text (a crawl commits both in batches, pipelines/sqlite_batch.py,
+so a kill loses the last batch: without this a later copy of one of those texts would not be found).
 """
 from __future__ import annotations
 
@@ -66,15 +68,27 @@ def _readable_gzip_lines(path: Path) -> list[bytes]:
     return out[:keep].splitlines(keepends=True)
 
 
-def reconcile(records_path: Path, state: StateStore) -> int:
-    """Make the state hold every record in the file; return how many records the file holds."""
+def _records(records_path: Path):
     opener = gzip.open if records_path.name.endswith(".gz.part") else open
-    count = 0
     with opener(records_path, "rt", encoding="utf-8") as fh:
         for line in fh:
-            record = json.loads(line)
-            count += 1
-            known = state.get(record["id"])
-            if known is None or known.content_hash != record["content_hash"] or known.revision < record["revision"]:
-                state.put(record, record["fetched_at"])
+            yield json.loads(line)
+
+
+def reconcile(records_path: Path, state: StateStore, dedup=None) -> int:
+    """Make the state (and the near-duplicate index `dedup`, a pipelines.near_dup.SQLiteDedupStore, if given)
+    hold every record in the file; return how many records the file holds."""
+    from pipelines.core import dedup_key
+
+    count = 0
+    for record in _records(records_path):
+        count += 1
+        known = state.get(record["id"])
+        if known is None or known.content_hash != record["content_hash"] or known.revision < record["revision"]:
+            state.put(record, record["fetched_at"])
+        if dedup is not None:
+            key = dedup_key(record["text"])
+            if dedup.holder(key) is None:
+                dedup.record_written(key, record["id"], record["canonical_url"], dedup.hasher.signature(record["text"]),
+                                     record.get("near_duplicate_of"), record.get("run_id"))
     return count

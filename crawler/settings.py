@@ -82,6 +82,8 @@ PARTYNEWS_STOP_AFTER_KNOWN = 20        # a listing stops after this many consecu
 PARTYNEWS_REVISIT_DAYS = 7             # known articles published this recently are revisited (conditional GET)
 PARTYNEWS_RECHECK_DROPPED_DAYS = 30    # a page dropped as not an article is fetched again after this long
 PARTYNEWS_GZIP = False                 # write articles.jsonl.gz instead of articles.jsonl
+PARTYNEWS_STATE_BATCH = 200           # state and dedup-index writes per SQLite transaction (1: each its own)
+PARTYNEWS_STATE_BATCH_SECONDS = 2.0    # ... or fewer, committed once the batch is this old; --resume redoes a lost one
 PARTYNEWS_WARC = True                  # archive the pages handed to the pipelines in <run>/pages.warc.gz
 PARTYNEWS_MAX_ERROR_RATE = 0.5         # a site whose failed fetches exceed this share makes the exit status 3
 # extraction off the reactor thread (pipelines/extract_pool.py)

@@ -67,10 +67,15 @@ def _init_worker(path: str) -> None:
         pass
 
 
-def _clean_in_worker(body: bytes, url: str, headers, site, options) -> CleanResult:
+def _clean_in_worker(body: bytes, url: str, headers, site, options, finish: dict | None = None) -> CleanResult:
     result = _function(body, url, headers, site, options)
+    record = result.record
+    if finish is not None and record is not None:
+        from .prepared import finish as finish_record
+
+        record = finish_record(record, **finish)
     # only what the item pipeline reads crosses the process boundary (not the dropped page's fields)
-    return CleanResult(record=result.record, drop_reason=result.drop_reason, detail=result.detail)
+    return CleanResult(record=record, drop_reason=result.drop_reason, detail=result.detail)
 
 
 class ExtractPool:
@@ -91,16 +96,18 @@ class ExtractPool:
         self.in_flight = 0
         self.max_in_flight = 0
 
-    async def clean(self, body: bytes, url: str, headers, site, options) -> CleanResult:
+    async def clean(self, body: bytes, url: str, headers, site, options, finish: dict | None = None) -> CleanResult:
         """The cleaning function's result for one page, computed in a worker; a crashed or timed-out worker
-        gives a drop (`extract_crashed`, `extract_timeout`). Waits for a slot while the pool is full."""
+        gives a drop (`extract_crashed`, `extract_timeout`). Waits for a slot while the pool is full. With
+        `finish` (the arguments of pipelines.prepared.finish), the result's record is the full record, built and
+        prepared in the worker."""
         from scrapy.utils.defer import maybe_deferred_to_future
 
         await maybe_deferred_to_future(self._slots.acquire())
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            future = self._pool.schedule(_clean_in_worker, args=(body, url, headers, site, options),
+            future = self._pool.schedule(_clean_in_worker, args=(body, url, headers, site, options, finish),
                                          timeout=self.timeout)
             done = await maybe_deferred_to_future(_deferred_of(future))
         finally:

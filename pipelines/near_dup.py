@@ -29,6 +29,7 @@ from datasketch import MinHash
 
 from .core import dedup_key
 from .normalize import comparison_key
+from .sqlite_batch import Writes
 
 NUM_PERM = 128
 SEED = 1
@@ -64,6 +65,37 @@ class MinHasher:
         minhash = MinHash(num_perm=self.num_perm, seed=self.seed, permutations=self._permutations, scheme=SCHEME)
         minhash.update_batch(shingles(text, self.shingle))
         return np.asarray(minhash.hashvalues, dtype=np.uint32)
+
+
+@lru_cache(maxsize=1)
+def default_hasher() -> MinHasher:
+    return MinHasher()
+
+
+def _params(hasher: MinHasher) -> tuple:
+    return hasher.num_perm, hasher.seed, hasher.shingle, SCHEME
+
+
+def _text_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def prepare(text: str, hasher: MinHasher | None = None) -> tuple:
+    """What `Deduplicator.check` computes from the text alone (key and signature), computed ahead, e.g. in the
+    extraction worker (pipelines/prepared.py), with what it was made of and with."""
+    hasher = hasher or default_hasher()
+    return _text_digest(text), dedup_key(text), _to_blob(hasher.signature(text)), _params(hasher)
+
+
+def prepared_inputs(prepared, text: str, hasher: MinHasher) -> tuple[str | None, np.ndarray | None]:
+    """(key, signature) from `prepare`'s result if it was made of this text with these MinHash parameters,
+    else (None, None): the caller computes them."""
+    if not prepared:
+        return None, None
+    digest, key, blob, params = prepared
+    if params != _params(hasher) or digest != _text_digest(text):
+        return None, None
+    return key, _from_blob(blob)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -154,14 +186,22 @@ class SQLiteDedupStore:
     `dedup_meta` (the MinHash parameters the stored signatures were made with, and the band layout).
     """
 
-    def __init__(self, path: str | Path, threshold: float = DEFAULT_THRESHOLD, hasher: MinHasher | None = None):
+    def __init__(self, path: str | Path, threshold: float = DEFAULT_THRESHOLD, hasher: MinHasher | None = None,
+                 state=None):
+        """`state`: an SQLiteState of the same file whose connection and write batches to share (a crawl's),
+        so that one transaction holds the writes of both (SQLite has one writer per file)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.hasher = hasher or MinHasher()
         self.bands, self.rows = lsh_params(threshold, self.hasher.num_perm)
-        self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._own_db = state is None
+        if state is not None:
+            self.db, self.writes = state.db, state.writes
+        else:
+            self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.writes = Writes(self.db)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(
             """CREATE TABLE IF NOT EXISTS dedup_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
                CREATE TABLE IF NOT EXISTS dedup_texts (
@@ -205,7 +245,7 @@ class SQLiteDedupStore:
                             [(b, seq) for b in band_buckets(signature, self.bands, self.rows)])
 
     def _tx(self):
-        return _Transaction(self.db)
+        return self.writes
 
     # -- NearDupIndex
     def query(self, signature: np.ndarray) -> list[Indexed]:
@@ -273,20 +313,9 @@ class SQLiteDedupStore:
         return self.db.execute("SELECT COUNT(*) FROM near_dup_signatures").fetchone()[0]
 
     def close(self) -> None:
-        self.db.close()
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, exc_type, exc, tb):
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-        return False
+        self.writes.commit()
+        if self._own_db:
+            self.db.close()
 
 
 # --------------------------------------------------------------------------------------------- the decision
@@ -315,12 +344,15 @@ class Deduplicator:
         self.texts, self.index, self.hasher, self.threshold = texts, index, hasher, threshold
         self.pending: dict[str, tuple[str, np.ndarray, str | None]] = {}   # id -> (key, signature, run_id)
 
-    def check(self, record_id: str, text: str, run_id: str | None = None) -> Verdict:
-        key = dedup_key(text)
+    def check(self, record_id: str, text: str, run_id: str | None = None, *, key: str | None = None,
+              signature: np.ndarray | None = None) -> Verdict:
+        """`key` and `signature`, when given, are the text's (see `prepare`): not computed again."""
+        key = key if key is not None else dedup_key(text)
         held = self._pending_holder(key) or self.texts.holder(key)
         if held is not None and held.id != record_id:
             return Verdict("exact", key, kept_id=held.id, kept_run_id=held.run_id, similarity=1.0)
-        signature = self.hasher.signature(text)
+        if signature is None:
+            signature = self.hasher.signature(text)
         best = self._nearest(record_id, signature)
         if best is not None:
             other, sim, other_run = best

@@ -75,3 +75,20 @@ def validator() -> Draft202012Validator:
 def validation_errors(record: dict) -> list[str]:
     return [f"{'/'.join(str(p) for p in err.absolute_path) or '(record)'}: {err.message}"
             for err in validator().iter_errors(record)]
+
+
+def public_fields(record: dict) -> dict:
+    """The record without the pipeline-private keys (`_fetch` and the like, see pipelines/prepared.py)."""
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def json_digest(public: dict) -> bytes:
+    """Digest of the record as the writer serialises it (same keys, order, types and values): a validation
+    made of a record with the same digest holds for this one. Far cheaper than validating again."""
+    return hashlib.blake2b(json.dumps(public, ensure_ascii=False).encode("utf-8"), digest_size=16).digest()
+
+
+def validation_of(record: dict) -> tuple[bytes, list[str]]:
+    """(digest, validation errors) of the record's public fields, for reuse where the digest still matches."""
+    public = public_fields(record)
+    return json_digest(public), validation_errors(public)

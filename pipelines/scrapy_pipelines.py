@@ -12,9 +12,9 @@ import os
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from . import extract_pool, near_dup
+from . import extract_pool, near_dup, prepared
 from .core import CleanOptions
-from .record import build_record, utc_now, validation_errors
+from .record import build_record, json_digest, public_fields, utc_now, validation_errors
 from .run_context import run_dir_of, run_id_of, state_path_of
 from .site import SiteInfo
 from .state_access import dedup_store_of, state_of
@@ -27,9 +27,7 @@ def _count_drop(stats, item_site: str | None, reason: str) -> None:
         stats.inc_value(f"partynews/site/{item_site}/dropped/{reason}")
 
 
-def _public(record: dict) -> dict:
-    """The record without the pipeline-private keys (`_fetch`: validators and URLs for the state store)."""
-    return {k: v for k, v in record.items() if not k.startswith("_")}
+_public = public_fields       # the record without `_fetch` (validators and URLs for the state store) and the like
 
 
 def _fetch_info(item) -> dict:
@@ -86,6 +84,18 @@ class ExtractPipeline(_Base):
             max_pending=settings.getint("PARTYNEWS_EXTRACT_MAX_PENDING", 0) or None, function=function,
             max_tasks=settings.getint("PARTYNEWS_EXTRACT_MAX_TASKS", 0)) if workers > 0 else None
         self.stats.set_value("partynews/extract/workers", workers)
+        self._prepare: tuple[bool, bool] | None = None
+
+    def _prepared_for(self) -> tuple[bool, bool]:
+        """(dedup, validate): whether the worker should prepare the near-duplicate inputs and the validation,
+        i.e. whether this crawl's pipelines include the steps that read them (pipelines/prepared.py)."""
+        if self._prepare is None:
+            engine = getattr(self.crawler, "engine", None)
+            scraper = getattr(engine, "scraper", None)
+            steps = getattr(getattr(scraper, "itemproc", None), "middlewares", ())
+            self._prepare = (any(isinstance(s, DedupPipeline) for s in steps),
+                             any(isinstance(s, ValidatePipeline) for s in steps))
+        return self._prepare
 
     def close_spider(self, spider=None):
         if self.pool is not None:
@@ -98,14 +108,19 @@ class ExtractPipeline(_Base):
         status = int(item.get("status") or 200)
         if status >= 300:
             self.drop(item, "http_status", str(status))
+        build = {"url": item["url"], "site": site, "http_status": status, "run_id": self.run_id,
+                 "fetched_at": item.get("fetched_at") or utc_now()}
         if self.pool is None:
             result = self.clean(item["body"], item["url"], item.get("headers"), site, self.options)
         else:
-            result = await self.pool.clean(item["body"], item["url"], item.get("headers"), site, self.options)
+            # the record is built, and what later steps need of it computed, in the worker: off this thread
+            dedup, validate = self._prepared_for()
+            finish = {"build": build, "dedup": dedup, "validate": validate}
+            result = await self.pool.clean(item["body"], item["url"], item.get("headers"), site, self.options,
+                                           finish=finish)
         if not result.ok:
             self.drop(item, result.drop_reason, result.detail or "")
-        record = build_record(result.record, url=item["url"], site=site, http_status=status, run_id=self.run_id,
-                              fetched_at=item.get("fetched_at"))
+        record = build_record(result.record, **build) if self.pool is None else result.record
         record["_fetch"] = _fetch_info(item)
         self.stats.inc_value("partynews/extracted")
         return record
@@ -153,7 +168,8 @@ class DedupPipeline(_Base):
     def process_item(self, record, spider=None):
         if record["id"] in self.ids:
             self.drop(record, "duplicate", "same canonical URL")
-        verdict = self.dedup.check(record["id"], record["text"], self.run_id)
+        key, signature = near_dup.prepared_inputs(record.pop(prepared.DEDUP, None), record["text"], self.dedup.hasher)
+        verdict = self.dedup.check(record["id"], record["text"], self.run_id, key=key, signature=signature)
         url = record["canonical_url"]
         if verdict.kind == "exact":
             self.store.link(verdict.kept_id, url, "exact", 1.0, self.run_id)
@@ -190,7 +206,9 @@ class ValidatePipeline(_Base):
     """JSON Schema validation; an invalid record is a bug, reported and never written."""
 
     def process_item(self, record, spider=None):
-        errors = validation_errors(_public(record))
+        done = record.pop(prepared.VALIDATION, None)        # made in the extraction worker, if it was
+        public = _public(record)
+        errors = done[1] if done is not None and done[0] == json_digest(public) else validation_errors(public)
         if errors:
             self.crawler.spider.logger.error("invalid record %s: %s", record.get("url"), "; ".join(errors[:5]))
             self.drop(record, "invalid", "; ".join(errors[:3]))

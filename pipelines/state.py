@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from .sqlite_batch import Writes
+
 _HELD_LOCKS: dict[str, int] = {}
 
 
@@ -54,9 +56,12 @@ _COLUMNS = "id, canonical_url, content_hash, revision, first_seen, last_seen, et
 
 
 class SQLiteState:
-    """One SQLite file; WAL mode and one transaction per write, so a killed run leaves it consistent."""
+    """One SQLite file; WAL mode and one transaction per write, so a killed run leaves it consistent. With
+    `batch` > 1 (a crawl: PARTYNEWS_STATE_BATCH), up to that many writes, or `batch_seconds`, share one
+    transaction (pipelines/sqlite_batch.py); reads see them at once, a killed run loses them and `--resume`
+    redoes them from the records file (crawler/runs.py)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, batch: int = 1, batch_seconds: float = 2.0):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
@@ -81,6 +86,7 @@ class SQLiteState:
         # of a known article): not fetched again until PARTYNEWS_RECHECK_DROPPED_DAYS have passed
         self.db.execute("CREATE TABLE IF NOT EXISTS dropped (url TEXT PRIMARY KEY, reason TEXT NOT NULL, "
                         "seen TEXT NOT NULL)")
+        self.writes = Writes(self.db, batch, batch_seconds)
 
     def get(self, article_id: str) -> ArticleState | None:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -132,12 +138,16 @@ class SQLiteState:
                             [(u, article_id) for u in dict.fromkeys(u for u in urls if u)])
 
     def _transaction(self):
-        return _Transaction(self.db)
+        return self.writes
+
+    def commit(self) -> None:
+        self.writes.commit()
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def close(self) -> None:
+        self.writes.commit()
         self.db.close()
 
 
@@ -171,18 +181,6 @@ class ReplayState:
 
     def close(self) -> None:
         pass
-
-
-class _Transaction:
-    def __init__(self, db):
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type, exc, tb):
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-        return False
 
 
 def lock_state(path: str | Path) -> None:

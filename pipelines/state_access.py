@@ -24,7 +24,8 @@ def state_of(crawler) -> StateStore:
         else:
             path = state_path_of(crawler)
             lock_state(path)          # `partynews crawl` took it already; `scrapy crawl` takes it here
-            store = SQLiteState(path)
+            store = SQLiteState(path, batch=crawler.settings.getint("PARTYNEWS_STATE_BATCH", 1),
+                                batch_seconds=crawler.settings.getfloat("PARTYNEWS_STATE_BATCH_SECONDS", 2.0))
         crawler._partynews_state = store
 
         def close() -> None:
@@ -47,4 +48,8 @@ def dedup_store_of(crawler, threshold: float):
 
         url, prefix, _ = redis_settings(crawler.settings)
         return RedisDedupStore(connect(url), prefix=prefix, threshold=threshold)
+    state = state_of(crawler) if not crawler.settings.get("PARTYNEWS_REPLAY_RUN") else None
+    if isinstance(state, SQLiteState) and state.writes.size > 1:
+        # the same file: one connection, so that the batched writes of both share one transaction
+        return near_dup.SQLiteDedupStore(state.path, threshold=threshold, state=state)
     return near_dup.SQLiteDedupStore(state_path_of(crawler), threshold=threshold)

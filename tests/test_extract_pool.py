@@ -120,3 +120,17 @@ def test_a_crashed_or_hung_worker_costs_one_page(packs, inline_and_pool, tmp_pat
     for path, record in got.items():
         for name in ("title", "lead", "text", "published_at", "authors", "category", "tags"):
             assert record[name] == expected[path][name], (path, name)
+
+
+
+def test_the_worker_builds_and_prepares_the_record_as_the_pipelines_would():
+    """pipelines/prepared.py: the record built in the worker is the one built inline, and the validation and
+    near-duplicate inputs made there are what ValidatePipeline and DedupPipeline would compute. Checked in a
+    spawned process, as in the pool (and so that this test process does not load the cleaning core)."""
+    import multiprocessing
+
+    from prepared_check import check_prepared
+
+    page = next(p for p in sorted((Path(__file__).parent / "gold").rglob("*.html")))
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(check_prepared, (str(page),)) == []

@@ -200,3 +200,32 @@ def test_links_are_kept_per_kept_record(store):
     store.link("a" * 24, "http://b/1", "exact", 1.0, "run-3")     # seen again: one link
     store.link("a" * 24, "http://c/2", "near", 0.9, "run-3")
     assert store.links("a" * 24) == ["http://b/1"]
+
+
+def test_prepared_key_and_signature_are_used_only_for_their_own_text_and_parameters():
+    from pipelines.near_dup import prepare, prepared_inputs
+    from pipelines.core import dedup_key
+
+    ready = prepare(ARTICLE)
+    key, signature = prepared_inputs(ready, ARTICLE, HASHER)
+    assert key == dedup_key(ARTICLE) and (signature == HASHER.signature(ARTICLE)).all()
+    assert prepared_inputs(ready, ARTICLE + " Thêm một câu.", HASHER) == (None, None)      # another text
+    assert prepared_inputs(ready, ARTICLE, MinHasher(num_perm=64)) == (None, None)         # other parameters
+    assert prepared_inputs(None, ARTICLE, HASHER) == (None, None)
+
+
+def test_a_store_sharing_the_state_connection_batches_with_it(tmp_path):
+    path = tmp_path / "state.sqlite"
+    state = SQLiteState(path, batch=100)
+    store = SQLiteDedupStore(path, state=state)
+    dedup = _dedup(store)
+    _write(dedup, "a" * 24, ARTICLE)
+    state.put({"id": "a" * 24, "canonical_url": "http://site/a", "content_hash": "h", "revision": 1}, "2026-11-21")
+    assert dedup.check("b" * 24, ARTICLE, "run-2").kind == "exact"          # pending writes are read
+    other = sqlite3.connect(str(path))
+    assert other.execute("SELECT COUNT(*) FROM dedup_texts").fetchone()[0] == 0
+    store.close()                                                            # commits, keeps the connection
+    assert other.execute("SELECT COUNT(*) FROM dedup_texts").fetchone()[0] == 1
+    assert state.get("a" * 24) is not None
+    state.close()
+    other.close()

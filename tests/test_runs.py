@@ -195,3 +195,24 @@ def test_a_torn_gzip_member_is_cut(tmp_path):
     repair_records(run)
     with gzip.open(part, "rt", encoding="utf-8") as fh:
         assert [json.loads(x)["id"] for x in fh.read().splitlines()] == [_record(1)["id"], _record(2)["id"]]
+
+
+def test_reconcile_restores_the_state_and_dedup_writes_of_a_lost_batch(tmp_path):
+    from crawler.runs import reconcile
+    from fixtures.textbank import THEME_SENTENCES
+    from pipelines.core import dedup_key
+    from pipelines.near_dup import SQLiteDedupStore
+    from pipelines.state import SQLiteState
+
+    text = " ".join(THEME_SENTENCES["dang"][:8])
+    record = {"id": "a" * 24, "canonical_url": "https://a.dcs.vn/tin/1.html", "content_hash": "c" * 64, "revision": 1,
+              "text": text, "fetched_at": "2026-11-21T00:00:00Z", "run_id": "r1", "near_duplicate_of": None}
+    part = tmp_path / "articles.jsonl.part"
+    part.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    state, store = SQLiteState(tmp_path / "s.sqlite"), SQLiteDedupStore(tmp_path / "s.sqlite")
+    assert reconcile(part, state, store) == 1
+    assert state.get("a" * 24) is not None and store.get("a" * 24) is not None
+    assert store.holder(dedup_key(text)).id == "a" * 24
+    assert reconcile(part, state, store) == 1 and store.count() == 1       # nothing twice
+    state.close()
+    store.close()

@@ -64,3 +64,39 @@ def test_replay_state_knows_what_the_state_knew_before_the_run():
     replay.put(_record(2), "t")
     assert replay.get("id2").content_hash == "h"
     assert replay.lookup_url("https://a.dcs.vn/news/x/bai-2.html") is None
+
+
+def test_batched_writes_are_read_at_once_committed_when_full_and_at_close(tmp_path):
+    path = tmp_path / "s.sqlite"
+    state = SQLiteState(path, batch=3, batch_seconds=3600)
+    other = sqlite3.connect(str(path))                   # another process's view: committed writes only
+    committed = lambda: other.execute("SELECT COUNT(*) FROM articles").fetchone()[0]   # noqa: E731
+    state.put(_record(1), "2026-11-21T00:00:00Z", urls=("https://a.dcs.vn/old/1",))
+    state.note_dropped(["https://a.dcs.vn/video/1"], "not_article", "2026-11-21T00:00:00Z")
+    assert state.get("id1") is not None and state.lookup_url("https://a.dcs.vn/old/1").id == "id1"
+    assert state.dropped_since("https://a.dcs.vn/video/1", "2026-11-01") == "not_article"
+    assert committed() == 0
+    state.put(_record(2), "2026-11-21T00:00:00Z")        # the third write fills the batch
+    assert committed() == 2
+    state.put(_record(3), "2026-11-21T00:00:00Z")
+    assert committed() == 2
+    state.close()
+    assert committed() == 3
+    other.close()
+
+
+def test_a_failed_write_in_a_batch_undoes_itself_only(tmp_path):
+    state = SQLiteState(tmp_path / "s.sqlite", batch=10)
+    state.put(_record(1), "2026-11-21T00:00:00Z")
+    bad = dict(_record(2), canonical_url=None)         # NOT NULL: the write fails after nothing else
+    try:
+        state.put(bad, "2026-11-21T00:00:00Z")
+    except sqlite3.IntegrityError:
+        pass
+    else:
+        raise AssertionError("a NULL canonical_url was stored")
+    state.put(_record(3), "2026-11-21T00:00:00Z")
+    state.close()
+    again = SQLiteState(tmp_path / "s.sqlite")
+    assert [again.get(f"id{n}") is not None for n in (1, 2, 3)] == [True, False, True]
+    again.close()

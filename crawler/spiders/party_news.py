@@ -15,12 +15,14 @@ from urllib.parse import urlsplit
 import scrapy
 from lxml import etree
 from protego import Protego
+from scrapy import signals
 from scrapy.http import HtmlResponse, Response, TextResponse
-from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.items import PageItem
+from crawler.links import page_links
 from crawler.pagination import split_page
 from crawler.registry import Site, adhoc_site, load_registry
 from crawler.urls import normalize_url
@@ -30,6 +32,8 @@ from pipelines.state_access import state_of
 _FEED_TYPES = re.compile(r"(rss|atom|xml)", re.I)
 _IGNORED = tuple("." + ext for ext in IGNORED_EXTENSIONS)
 _SKIPPED_MEMORY = 50_000
+_LINK_MEMORY = 20_000          # links classified (site, normalised URL, kind); the oldest are forgotten first
+_REQUESTED_MEMORY = 100_000    # new-article URLs already handed to the scheduler
 
 
 def _split_arg(value) -> list[str]:
@@ -59,12 +63,18 @@ class PartyNewsSpider(scrapy.Spider):
         # URLs skipped as known or dropped before, so that one linked from many pages is counted once. Bounded:
         # a URL not met again for _SKIPPED_MEMORY other skips may be counted twice (memory stays flat on big sites)
         self._skipped_known: OrderedDict[str, None] = OrderedDict()
+        # Every page repeats the site's navigation and related-article links: a link met before is not classified
+        # again, and a new article already scheduled in this run is not followed again (the request filter would
+        # drop it, after ~60 µs of checks, state lookups, request building and middlewares). Both bounded.
+        self._links: OrderedDict[str, tuple] = OrderedDict()
+        self._requested: OrderedDict[str, None] = OrderedDict()
 
     # -- setup ------------------------------------------------------------------------------------------
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._setup(crawler.settings)
+        crawler.signals.connect(spider._scheduled, signal=signals.request_scheduled)
         return spider
 
     def _setup(self, settings) -> None:
@@ -88,9 +98,6 @@ class PartyNewsSpider(scrapy.Spider):
         recheck = timedelta(days=settings.getfloat("PARTYNEWS_RECHECK_DROPPED_DAYS", 30))
         # a page dropped in an earlier run (not this one: the request filter sees to that) within the window
         self._recheck_since = (started - recheck).strftime("%Y-%m-%dT%H:%M:%SZ")
-        # site membership is checked per link by site_for(): LinkExtractor compares domains with the port.
-        # Links to documents and media are extracted too, to be counted as skipped, never fetched.
-        self._extractor = LinkExtractor(unique=True, deny_extensions=[])
 
     def site_for(self, url: str) -> Site | None:
         host = (urlsplit(url).hostname or "").removeprefix("www.")
@@ -235,8 +242,10 @@ class PartyNewsSpider(scrapy.Spider):
             if self.site_for(feed) is site:
                 yield scrapy.Request(normalize_url(feed, site), callback=self.parse_feed, errback=self.on_error,
                                      priority=20, meta={"site_key": site.key})
-        # every page, articles included (their related-article links), is mined for more links
-        links = [link.url for link in self._extractor.extract_links(response)]
+        # every page, articles included (their related-article links), is mined for more links; all of them:
+        # site membership is checked per link by site_for(), and links to documents and media are counted as
+        # skipped, never fetched
+        links = page_links(response)
         walk = None
         if kind == "listing" or response.meta.get("listing"):
             walk = self._listing_walk(site, response.url, links)
@@ -272,20 +281,50 @@ class PartyNewsSpider(scrapy.Spider):
             self._skipped_known.popitem(last=False)
         return True
 
-    def _follow(self, url: str, *, lastmod: str | None = None, walk: tuple[str, int, bool] | None = None):
+    def _classify(self, url: str) -> tuple:
+        """(site, normalised URL, kind) of a link, or (None, None, skip reason); remembered per link."""
+        found = self._links.get(url)
+        if found is not None:
+            return found
         site = self.site_for(url)
         if site is None:
-            self.crawler.stats.inc_value("partynews/skipped/offsite")
+            found = (None, None, "offsite")
+        elif urlsplit(url).path.lower().endswith(_IGNORED):
+            found = (None, None, "not_html_link")
+        else:
+            target = normalize_url(url, site)
+            found = (site, target, self.url_kind(site, target))
+        self._links[url] = found
+        if len(self._links) > _LINK_MEMORY:
+            self._links.popitem(last=False)
+        return found
+
+    def _scheduled(self, request, spider=None):
+        """A request for a new article reaches the scheduler (and its duplicate filter): a later link to the
+        same URL is dropped there whatever the state says (a new article stays new to `_known` within the
+        run, and a page dropped in this run is not `dropped_since`), so `_follow` may skip it at once. Only
+        requests the filter sees count: not dont_filter ones, not revisits of known articles (a later link
+        could be skipped as known and counted), and only once scheduled (a request dropped on the way, e.g.
+        past DEPTH_LIMIT, may come back by a shorter path)."""
+        if request.dont_filter or request.callback != self.parse_page or request.meta.get("listing") \
+                or "known_id" in request.meta:
             return
-        if urlsplit(url).path.lower().endswith(_IGNORED):
-            self.crawler.stats.inc_value("partynews/skipped/not_html_link")
+        self._requested[request.url] = None
+        if len(self._requested) > _REQUESTED_MEMORY:
+            self._requested.popitem(last=False)
+
+    def _follow(self, url: str, *, lastmod: str | None = None, walk: tuple[str, int, bool] | None = None):
+        site, url_or_none, kind = self._classify(url)
+        if site is None:
+            self.crawler.stats.inc_value(f"partynews/skipped/{kind}")
             return
-        url = normalize_url(url, site)
-        kind = self.url_kind(site, url)
+        url = url_or_none
         if kind == "denied":
             self.crawler.stats.inc_value("partynews/skipped/denied_url")
             return
         if kind == "article":
+            if url in self._requested:
+                return
             meta = {"site_key": site.key}
             headers = {}
             if self._incremental and state_of(self.crawler).dropped_since(url, self._recheck_since, self._run_started):
