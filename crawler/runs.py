@@ -20,15 +20,23 @@ from pipelines.state import StateStore
 PARTS = ("articles.jsonl.part", "articles.jsonl.gz.part", "pages.warc.gz.part")
 
 
-def unfinished_run(out: Path) -> Path | None:
-    """The newest run folder under `out` that has no report.json (run ids sort by start time)."""
+RECONCILED = ".reconciled"      # in a killed run's folder: its records are in the state (a later plain run did it)
+
+
+def unfinished_runs(out: Path) -> list[Path]:
+    """The run folders under `out` that have no report.json, oldest first (run ids sort by start time)."""
     out = Path(out)
     if not out.is_dir():
-        return None
-    candidates = [d for d in out.iterdir()
-                  if d.is_dir() and not d.is_symlink() and not (d / "report.json").exists()
-                  and any((d / name).exists() for name in PARTS)]
-    return max(candidates, key=lambda d: d.name) if candidates else None
+        return []
+    return sorted((d for d in out.iterdir()
+                   if d.is_dir() and not d.is_symlink() and not (d / "report.json").exists()
+                   and any((d / name).exists() for name in PARTS)), key=lambda d: d.name)
+
+
+def unfinished_run(out: Path) -> Path | None:
+    """The newest run folder under `out` that has no report.json."""
+    runs = unfinished_runs(out)
+    return runs[-1] if runs else None
 
 
 def repair_records(run_dir: Path) -> Path | None:

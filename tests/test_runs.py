@@ -104,6 +104,23 @@ def test_sigterm_stops_gracefully_with_whole_files(big_site, tmp_path):
     assert len(ids) == len(set(ids)) == PAGES
 
 
+def test_a_plain_run_after_a_kill_writes_nothing_twice(big_site, tmp_path):
+    """Without --resume: the killed run stays unfinished, and the new run first puts the killed run's records in
+    the state (the state commits in batches, so its last ones may be only in the file), then skips them."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen(crawl_cmd(big_site, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for_records(out, 60)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    (killed,) = [d for d in out.iterdir() if d.is_dir()]
+    rest = subprocess.run(crawl_cmd(big_site, out), capture_output=True, text=True, timeout=600)
+    assert rest.returncode == 0, rest.stderr[-3000:]
+    assert (killed / ".reconciled").exists() and not (killed / "report.json").exists()
+    ids = [json.loads(x)["id"] for x in _lines(killed / "articles.jsonl.part")]
+    ids += [json.loads(x)["id"] for x in _lines(Path(json.loads(rest.stdout)["files"]["articles"]))]
+    assert len(ids) == len(set(ids)) == PAGES
+
+
 def _wait_for_records(out: Path, n: int, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
