@@ -31,7 +31,9 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "DOWNLOA
 
 def run_crawl(url: str, out: Path, *extra: str, allow_private: bool = True) -> dict:
     """`partynews crawl --url URL` in a child process; returns its report, exit status, stderr, wall time and
-    the child's own peak RSS (os.wait4 gives the rusage of that one child)."""
+    the child's own peak RSS: its VmHWM, read while it runs. (Not wait4's ru_maxrss: Linux carries the
+    high-water mark of the memory a process had before exec into it, and a child forked from a pytest worker
+    that has grown would report the worker's peak as its own.)"""
     out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--url", url, "--out", str(out),
            "--state", str(out / "state.sqlite"), "--json", "--quiet", *FAST, *extra]
@@ -41,8 +43,10 @@ def run_crawl(url: str, out: Path, *extra: str, allow_private: bool = True) -> d
     with open(out / "stdout.txt", "wb") as so, open(out / "stderr.txt", "wb") as se:
         proc = subprocess.Popen(cmd, stdout=so, stderr=se, cwd=Path(__file__).parent.parent)
         deadline = started + TIME_LIMIT
+        peak = 0
         while True:
-            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+            peak = max(peak, _vm_hwm(proc.pid))
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() > deadline:
@@ -60,7 +64,19 @@ def run_crawl(url: str, out: Path, *extra: str, allow_private: bool = True) -> d
         if path.exists():
             records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     return {"report": report, "records": records, "returncode": proc.returncode, "stderr": stderr,
-            "seconds": time.monotonic() - started, "maxrss": rusage.ru_maxrss * 1024}
+            "seconds": time.monotonic() - started, "maxrss": peak}
+
+
+def _vm_hwm(pid: int) -> int:
+    """Peak resident set size of a running process in bytes (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 @pytest.fixture(scope="module")
