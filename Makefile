@@ -25,14 +25,14 @@ test: $(STAMP) chromium redis
 redis:
 	@command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq redis-server >/dev/null; } || \
-		echo "make: could not install redis-server (not root?); the Redis worker tests will be skipped"
+		echo "make: could not install redis-server (not root?); the Redis worker tests will fail"
 
 # The status-page test renders the page in a real headless browser: Debian's chromium, installed when missing
-# (as root, as on CI; elsewhere install it yourself, or that test is skipped outside CI).
+# (as root, as on CI; elsewhere install it yourself).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq chromium >/dev/null; } || \
-		echo "make: could not install chromium (not root?); the status-page browser test will be skipped"
+		echo "make: could not install chromium (not root?); the status-page browser test will fail"
 
 bench-quality: $(STAMP)
 	$(BIN)/python bench/quality.py

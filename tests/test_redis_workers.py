@@ -30,7 +30,6 @@ PACK = Path(__file__).parent / "fixtures" / "sites" / "quangninh-dcs"
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
         "-s", "PARTYNEWS_EXTRACT_WORKERS=0", "-s", "PARTYNEWS_STATUS_PAGE=0", "--no-warc"]
 REDIS = shutil.which("redis-server")
-pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not installed (`make test` installs it)")
 
 
 def _free_port() -> int:
@@ -41,6 +40,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def redis_port():
+    assert REDIS is not None, "redis-server is missing: `make test` installs it (as root: apt-get install redis-server)"
     port = _free_port()
     tmp = tempfile.mkdtemp(prefix="redis-")
     proc = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--dir", tmp, "--save", "",
