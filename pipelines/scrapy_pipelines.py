@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem
 from . import extract_pool, near_dup, prepared
 from .core import CleanOptions
 from .record import build_record, json_digest, public_fields, utc_now, validation_errors
-from .run_context import run_dir_of, run_id_of, state_path_of
+from .run_context import run_dir_of, run_id_of
 from .site import SiteInfo
 from .state_access import dedup_store_of, state_of
 from .warc_archive import WarcArchive

@@ -1,7 +1,6 @@
 """pipelines.dates: string-level date parsing for Vietnamese party-news pages (see shared/SITES.md, "Dates")."""
 from __future__ import annotations
 
-import time
 import unicodedata
 from datetime import datetime, timedelta, timezone
 

@@ -19,7 +19,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pipelines.core import CleanOptions, clean_page

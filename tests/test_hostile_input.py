@@ -7,7 +7,6 @@ resolves, on a free port); nothing leaves loopback.
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import secrets
 import socket

@@ -11,7 +11,6 @@ free loopback port, the real CLI as separate processes, a local fixture site (te
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import socket

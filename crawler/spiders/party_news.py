@@ -36,6 +36,13 @@ _LINK_MEMORY = 20_000          # links classified (site, normalised URL, kind); 
 _REQUESTED_MEMORY = 100_000    # new-article URLs already handed to the scheduler
 
 
+def _remember(memory: OrderedDict, key, value, limit: int) -> None:
+    """Add to a bounded memory; past `limit` entries the oldest is forgotten (memory stays flat on big sites)."""
+    memory[key] = value
+    if len(memory) > limit:
+        memory.popitem(last=False)
+
+
 def _split_arg(value) -> list[str]:
     if not value:
         return []
@@ -276,9 +283,7 @@ class PartyNewsSpider(scrapy.Spider):
         if url in self._skipped_known:
             self._skipped_known.move_to_end(url)
             return False
-        self._skipped_known[url] = None
-        if len(self._skipped_known) > _SKIPPED_MEMORY:
-            self._skipped_known.popitem(last=False)
+        _remember(self._skipped_known, url, None, _SKIPPED_MEMORY)
         return True
 
     def _classify(self, url: str) -> tuple:
@@ -294,9 +299,7 @@ class PartyNewsSpider(scrapy.Spider):
         else:
             target = normalize_url(url, site)
             found = (site, target, self.url_kind(site, target))
-        self._links[url] = found
-        if len(self._links) > _LINK_MEMORY:
-            self._links.popitem(last=False)
+        _remember(self._links, url, found, _LINK_MEMORY)
         return found
 
     def _scheduled(self, request, spider=None):
@@ -309,9 +312,7 @@ class PartyNewsSpider(scrapy.Spider):
         if request.dont_filter or request.callback != self.parse_page or request.meta.get("listing") \
                 or "known_id" in request.meta:
             return
-        self._requested[request.url] = None
-        if len(self._requested) > _REQUESTED_MEMORY:
-            self._requested.popitem(last=False)
+        _remember(self._requested, request.url, None, _REQUESTED_MEMORY)
 
     def _follow(self, url: str, *, lastmod: str | None = None, walk: tuple[str, int, bool] | None = None):
         site, url_or_none, kind = self._classify(url)
