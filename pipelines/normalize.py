@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Spaces that are not U+0020: NBSP, the U+2000 block, narrow NBSP, ideographic space...
 _UNICODE_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\r\f\v]")
@@ -66,6 +67,7 @@ def fold_tone_placement(text: str) -> str:
     return unicodedata.normalize("NFC", folded)
 
 
+@lru_cache(maxsize=4)      # one record's text is keyed three times: its dedup_key, the dedup step's, its shingles
 def comparison_key(text: str) -> str:
     """The text as de-duplication compares it: NFC, one convention of tone placement, folded case and space.
 
