@@ -28,6 +28,10 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False           # no listening port on an unattended machine
 LOG_LEVEL = "INFO"
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"     # drops are counted in the report, not logged one by one
+# Outputs of one callback processed at once. Scrapy starts this many asyncio tasks for every response, whatever
+# it yields; a page here yields one item and a few requests, and 100 (Scrapy's default) tasks cost the crawler's
+# thread ~2 ms a page (bench/README.md, part 2c).
+CONCURRENT_ITEMS = 16
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
