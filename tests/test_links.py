@@ -41,3 +41,23 @@ def test_same_links_on_edge_cases(encoding):
     response = HtmlResponse(url="http://www.example.vn/muc/trang.html", body=body, encoding=encoding)
     assert page_links(response) == _reference(response)
     assert page_links(response)
+
+
+MEMO = """<html><head>{base}</head><body><a href="/tin-tuc/a.html">a</a> <a href="/../x/./y.html?q=1#f">dots</a>
+<a href="http://www.example.vn/b.html">http</a> <a href="https://www.example.vn/c.html">https</a>
+<a href="/%7Ephan tích/đảng.html">quoted</a> <a href="HTTP://UPPER.example.vn/D.html">upper</a></body></html>"""
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1258"])
+def test_links_remembered_across_pages_resolve_as_on_each_page(encoding):
+    """Absolute-path and absolute links are remembered per origin: the same hrefs on pages of other hosts,
+    schemes, ports and <base> elements, met in turn, still give LinkExtractor's URLs for each page."""
+    pages = [("http://www.example.vn/muc/trang.html", ""), ("https://www.example.vn/khac/trang-2.html?p=3", ""),
+             ("http://tinh.example.vn:8080/a/b/c.html", ""), ("http://www.example.vn/muc/trang.html",
+                                                               '<base href="https://cdn.example.vn/goc/">'),
+             ("https://www.example.vn/khac/trang-2.html", '<base href="http://www.example.vn/">')]
+    for _ in range(2):
+        for url, base in pages:
+            body = MEMO.format(base=base).encode(encoding, errors="xmlcharrefreplace")
+            response = HtmlResponse(url=url, body=body, encoding=encoding)
+            assert page_links(response) == _reference(response), (url, base)
