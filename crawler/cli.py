@@ -23,8 +23,12 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -33,7 +37,7 @@ EXIT_SITE_EMPTY = 3         # a site produced nothing, or too many of its fetche
 EXIT_LOCKED = 4             # another run holds the same crawl state
 
 
-def _project_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
+def _project_settings(args) -> "Settings":
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 
@@ -71,33 +75,6 @@ def _project_settings(args) -> "scrapy.settings.Settings":  # noqa: F821
     return settings
 
 
-def _reconcile_run(run_dir: Path, settings, state_path: Path) -> int:
-    """Cut a killed run's torn last line and make the crawl state (and the near-duplicate index) hold every record
-    in its file; return how many records the file holds."""
-    from crawler.runs import reconcile, repair_records
-    from pipelines.near_dup import DEFAULT_THRESHOLD, SQLiteDedupStore
-    from pipelines.state import SQLiteState
-
-    records = repair_records(run_dir)
-    if records is None:
-        return 0
-    redis_url = settings.get("PARTYNEWS_REDIS_URL")
-    if redis_url:
-        from pipelines.state_redis import RedisState
-
-        state = RedisState.from_url(redis_url, prefix=settings.get("PARTYNEWS_REDIS_PREFIX") or "partynews")
-    else:
-        state = SQLiteState(state_path)
-    dedup = None if redis_url else SQLiteDedupStore(
-        state_path, threshold=settings.getfloat("PARTYNEWS_NEAR_DUP_THRESHOLD", DEFAULT_THRESHOLD))
-    try:
-        return reconcile(records, state, dedup)
-    finally:
-        state.close()
-        if dedup is not None:
-            dedup.close()
-
-
 def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = False, spider_cls=None,
               spider_args: dict | None = None) -> dict:
     """Run one crawl in this process and return its report. Holds the crawl state's lock for the whole run
@@ -105,7 +82,7 @@ def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = Fal
     folder, if there is one."""
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.runs import RECONCILED, unfinished_run, unfinished_runs
+    from crawler.runs import reconcile_run, reconcile_unfinished, unfinished_run
     from crawler.spiders.party_news import PartyNewsSpider
     from pipelines.run_context import new_run_id
     from pipelines.state import lock_state
@@ -120,7 +97,7 @@ def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = Fal
         run_dir = unfinished_run(out)
         if run_dir is not None:
             settings.set("PARTYNEWS_RUN_ID", run_dir.name, priority="cmdline")
-            resumed = {"run_dir": str(run_dir), "written": _reconcile_run(run_dir, settings, state_path)}
+            resumed = {"run_dir": str(run_dir), "written": reconcile_run(run_dir, settings, state_path)}
             print(f"partynews: resuming run {run_dir.name} ({resumed['written']} records already written)",
                   file=sys.stderr)
         else:
@@ -128,10 +105,7 @@ def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = Fal
     elif not settings.get("PARTYNEWS_RUN_ID"):
         # a new run after killed ones: the state commits in batches, so a killed run's last records may be in its
         # file but not in the state; put them there first, or this run would write those articles again
-        for run_dir in unfinished_runs(out):
-            if not (run_dir / RECONCILED).exists():
-                _reconcile_run(run_dir, settings, state_path)
-                (run_dir / RECONCILED).touch()
+        reconcile_unfinished(out, settings, state_path)
     if not settings.get("PARTYNEWS_RUN_ID"):
         settings.set("PARTYNEWS_RUN_ID", new_run_id(), priority="cmdline")
     job = _job_folder(settings, out)

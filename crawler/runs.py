@@ -6,6 +6,9 @@ torn end off, and makes the state store hold every article whose line made it in
 writes the line first, then the state, so a kill between the two would otherwise write the article twice),
 and the near-duplicate index hold every such text (a crawl commits both in batches, pipelines/sqlite_batch.py,
 so a kill loses the last batch: without this a later copy of one of those texts would not be found).
+
+A new run does the same for every killed run not done yet (marked RECONCILED), before it opens the state:
+`partynews crawl` before it starts the crawl, `scrapy crawl` in the `ReconcileKilledRuns` extension.
 """
 from __future__ import annotations
 
@@ -100,3 +103,63 @@ def reconcile(records_path: Path, state: StateStore, dedup=None) -> int:
                 dedup.record_written(key, record["id"], record["canonical_url"], dedup.hasher.signature(record["text"]),
                                      record.get("near_duplicate_of"), record.get("run_id"))
     return count
+
+
+def reconcile_run(run_dir: Path, settings, state_path: Path) -> int:
+    """Cut a killed run's torn last line and make the crawl state (and the near-duplicate index) hold every record
+    in its file; return how many records the file holds."""
+    from pipelines.near_dup import DEFAULT_THRESHOLD, SQLiteDedupStore
+    from pipelines.state import SQLiteState
+
+    records = repair_records(run_dir)
+    if records is None:
+        return 0
+    redis_url = settings.get("PARTYNEWS_REDIS_URL")
+    if redis_url:
+        from pipelines.state_redis import RedisState
+
+        state = RedisState.from_url(redis_url, prefix=settings.get("PARTYNEWS_REDIS_PREFIX") or "partynews")
+    else:
+        state = SQLiteState(state_path)
+    dedup = None if redis_url else SQLiteDedupStore(
+        state_path, threshold=settings.getfloat("PARTYNEWS_NEAR_DUP_THRESHOLD", DEFAULT_THRESHOLD))
+    try:
+        return reconcile(records, state, dedup)
+    finally:
+        state.close()
+        if dedup is not None:
+            dedup.close()
+
+
+def reconcile_unfinished(out: Path, settings, state_path: Path, current: str | None = None) -> int:
+    """Before a new run (not `current`): every killed run's records into the state, once; how many runs were done.
+    The state commits in batches, so a killed run's last records may be in its file only: without this, the new
+    run would write those articles again. Call with the state's lock held (no other run is writing them)."""
+    done = 0
+    for run_dir in unfinished_runs(out):
+        if run_dir.name != current and not (run_dir / RECONCILED).exists():
+            reconcile_run(run_dir, settings, state_path)
+            (run_dir / RECONCILED).touch()
+            done += 1
+    return done
+
+
+class ReconcileKilledRuns:
+    """Scrapy extension: `scrapy crawl party_news` reconciles killed runs as `partynews crawl` does, before any
+    component opens the state (extensions are built before the engine opens the spider and its pipelines).
+    Takes the state's lock to do it, which the crawl holds anyway (pipelines/state_access.py). A replay
+    (`partynews reprocess`) and a Redis crawl (its workers share the state; `partynews crawl --redis` reconciles
+    before it starts) are left out."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from pipelines.run_context import run_id_of, state_path_of
+        from pipelines.state import lock_state
+
+        settings = crawler.settings
+        if not settings.get("PARTYNEWS_REPLAY_RUN") and not settings.get("PARTYNEWS_REDIS_URL"):
+            state_path = state_path_of(crawler)
+            lock_state(state_path)
+            reconcile_unfinished(Path(settings.get("PARTYNEWS_OUT") or "data"), settings, state_path,
+                                 current=run_id_of(crawler))
+        return cls()

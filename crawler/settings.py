@@ -59,6 +59,7 @@ ITEM_PIPELINES = {
     "pipelines.scrapy_pipelines.JsonlWriterPipeline": 500,
 }
 EXTENSIONS = {
+    "crawler.runs.ReconcileKilledRuns": 0,     # a killed run's last records into the state first (crawler/runs.py)
     "crawler.report.RunReport": 900,
     "crawler.progress.Progress": 950,
 }

@@ -121,6 +121,28 @@ def test_a_plain_run_after_a_kill_writes_nothing_twice(big_site, tmp_path):
     assert len(ids) == len(set(ids)) == PAGES
 
 
+def test_a_scrapy_crawl_after_a_killed_one_writes_nothing_twice(big_site, tmp_path):
+    """Scrapy-native use (`scrapy crawl party_news`, no partynews command to reconcile first): the crawl's
+    ReconcileKilledRuns extension puts the killed run's records in the state before the new run opens it."""
+    out = tmp_path / "out"
+    settings = [f"PARTYNEWS_OUT={out}", "PARTYNEWS_ALLOW_PRIVATE=1", "LOG_LEVEL=WARNING",
+                *(x for x in FAST if x != "-s")]
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "party_news", "-a", f"url={big_site}",
+           *(arg for kv in settings for arg in ("-s", kv))]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for_records(out, 60)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    (killed,) = [d for d in out.iterdir() if d.is_dir()]
+    rest = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert rest.returncode == 0, rest.stderr[-3000:]
+    assert (killed / ".reconciled").exists() and not (killed / "report.json").exists()
+    (finished,) = [d for d in out.iterdir() if d.is_dir() and not d.is_symlink() and d != killed]
+    ids = [json.loads(x)["id"] for x in _lines(killed / "articles.jsonl.part")]
+    ids += [json.loads(x)["id"] for x in _lines(finished / "articles.jsonl")]
+    assert len(ids) == len(set(ids)) == PAGES
+
+
 def _wait_for_records(out: Path, n: int, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
