@@ -394,7 +394,7 @@ class Style:
         return f'      <li class="{cls}"><a href="{_e(href)}" class="menu__link">{_e(name)}</a></li>'
 
     def breadcrumbs(self, trail: list[tuple[str, str]]) -> str:
-        items = [f'    <a href="/">Trang chủ</a>'] + [f'    <span>&rsaquo;</span> <a href="{_e(h)}">{_e(n)}</a>'
+        items = ['    <a href="/">Trang chủ</a>'] + [f'    <span>&rsaquo;</span> <a href="{_e(h)}">{_e(n)}</a>'
                                                       for h, n in trail]
         return "\n".join(items)
 
