@@ -93,11 +93,14 @@ def single(site, tmp_path_factory):
     return {r["id"]: r for r in records}
 
 
-def _workers(site, tmp: Path, redis_url: str, n: int = 3, extra=()) -> list[tuple[subprocess.Popen, Path]]:
+def _workers(site, tmp: Path, redis_url: str, n: int = 3, extra=(), ids: bool = False,
+             first: int = 0) -> list[tuple[subprocess.Popen, Path]]:
+    """Workers `first` .. `first + n - 1` of one Redis crawl; with `ids`, worker i's id is `w<i>`."""
     procs = []
-    for i in range(n):
+    for i in range(first, first + n):
         out = tmp / f"w{i}"
-        procs.append((subprocess.Popen(_cmd(site.base_url, out, "--redis", redis_url, "--redis-idle", "2", *extra),
+        named = ("-s", f"PARTYNEWS_REDIS_WORKER_ID=w{i}") if ids else ()
+        procs.append((subprocess.Popen(_cmd(site.base_url, out, "--redis", redis_url, "--redis-idle", "2", *extra, *named),
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), out))
     return procs
 
@@ -160,19 +163,28 @@ def _run_dir(out: Path) -> Path:
 
 def test_a_worker_killed_with_sigkill_loses_nothing(site, single, redis_port, tmp_path):
     url = f"redis://127.0.0.1:{redis_port}/2"
-    site.delay = 0.15          # slow pages: the victim always has requests in flight when it is killed
+    site.delay = 0.15          # slow pages: requests stay in flight long enough to be caught there
     try:
-        procs = _workers(site, tmp_path, url, extra=("-s", "PARTYNEWS_REDIS_WORKER_TTL=3"))
-        victim, victim_out = procs[0]
+        # The victim starts alone and is frozen (SIGSTOP) once it holds leased requests, so that it cannot finish
+        # them before it dies; then the others start and it is killed. (Started together on a loaded machine,
+        # one worker can start seconds after the others and find the small site crawled already.)
+        extra = ("-s", "PARTYNEWS_REDIS_WORKER_TTL=3")
+        procs = _workers(site, tmp_path, url, n=1, extra=extra, ids=True)
+        victim = procs[0][0]
+        import redis
+
+        client = redis.Redis.from_url(url)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            # well into the crawl: the victim, like the others, has requests in flight
-            parts = list(tmp_path.glob("w*/*/articles.jsonl.part"))
-            if sum(p.read_text(encoding="utf-8").count("\n") for p in parts) >= 6:
+            victim.send_signal(signal.SIGSTOP)
+            if sum(client.hlen(k) for k in client.keys("partynews:crawl:*:inflight:w0")) > 0:
                 break
-            time.sleep(0.05)
+            victim.send_signal(signal.SIGCONT)
+            time.sleep(0.02)
         else:
-            pytest.fail("the workers wrote nothing in 2 minutes")
+            victim.kill()
+            pytest.fail("the victim held no leased request in 2 minutes")
+        procs += _workers(site, tmp_path, url, n=2, extra=extra, ids=True, first=1)
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
         logs = _wait(procs[1:])
@@ -187,9 +199,6 @@ def test_a_worker_killed_with_sigkill_loses_nothing(site, single, redis_port, tm
     assert sum(r["totals"]["written"] for r in survivors) >= 1
     # documented behaviour: the victim's in-flight requests came back to the queue (not left to the next run)
     assert any("of its requests are back in the queue" in log for log in logs), logs
-    import redis
-
-    client = redis.Redis.from_url(url)
     assert not client.keys("partynews:crawl:*:inflight:*")
     assert all(client.zcard(k) == 0 for k in client.keys("partynews:crawl:*:requests"))
 
