@@ -102,9 +102,9 @@ def run_crawl(settings, *, sites: list[str], urls: list[str], resume: bool = Fal
                   file=sys.stderr)
         else:
             print("partynews: no unfinished run to resume; starting a new one", file=sys.stderr)
-    elif not settings.get("PARTYNEWS_RUN_ID"):
-        # a new run after killed ones: the state commits in batches, so a killed run's last records may be in its
-        # file but not in the state; put them there first, or this run would write those articles again
+    elif redis_url and not settings.get("PARTYNEWS_RUN_ID"):
+        # a new run after killed ones puts their records into the state first (crawler/runs.py); with the state in
+        # SQLite the crawl's ReconcileKilledRuns extension does it, under the state's lock
         reconcile_unfinished(out, settings, state_path)
     if not settings.get("PARTYNEWS_RUN_ID"):
         settings.set("PARTYNEWS_RUN_ID", new_run_id(), priority="cmdline")

@@ -7,8 +7,9 @@ writes the line first, then the state, so a kill between the two would otherwise
 and the near-duplicate index hold every such text (a crawl commits both in batches, pipelines/sqlite_batch.py,
 so a kill loses the last batch: without this a later copy of one of those texts would not be found).
 
-A new run does the same for every killed run not done yet (marked RECONCILED), before it opens the state:
-`partynews crawl` before it starts the crawl, `scrapy crawl` in the `ReconcileKilledRuns` extension.
+A new run does the same for every killed run not done yet (marked RECONCILED), before it opens the state: the
+`ReconcileKilledRuns` extension, in every crawl with its state in SQLite (`partynews crawl` and `scrapy crawl`);
+`partynews crawl --redis` before it starts the crawl.
 """
 from __future__ import annotations
 
@@ -145,7 +146,7 @@ def reconcile_unfinished(out: Path, settings, state_path: Path, current: str | N
 
 
 class ReconcileKilledRuns:
-    """Scrapy extension: `scrapy crawl party_news` reconciles killed runs as `partynews crawl` does, before any
+    """Scrapy extension: a crawl (`partynews crawl` or `scrapy crawl party_news`) reconciles killed runs before any
     component opens the state (extensions are built before the engine opens the spider and its pipelines).
     Takes the state's lock to do it, which the crawl holds anyway (pipelines/state_access.py). A replay
     (`partynews reprocess`) and a Redis crawl (its workers share the state; `partynews crawl --redis` reconciles

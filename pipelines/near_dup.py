@@ -192,7 +192,7 @@ class SQLiteDedupStore:
         so that one transaction holds the writes of both (SQLite has one writer per file)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.hasher = hasher or MinHasher()
+        self.hasher = hasher or default_hasher()
         self.bands, self.rows = lsh_params(threshold, self.hasher.num_perm)
         self._own_db = state is None
         if state is not None:

@@ -27,9 +27,6 @@ def _count_drop(stats, item_site: str | None, reason: str) -> None:
         stats.inc_value(f"partynews/site/{item_site}/dropped/{reason}")
 
 
-_public = public_fields       # the record without `_fetch` (validators and URLs for the state store) and the like
-
-
 def _fetch_info(item) -> dict:
     headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
     return {"etag": headers.get("etag"), "last_modified": headers.get("last-modified"),
@@ -207,7 +204,7 @@ class ValidatePipeline(_Base):
 
     def process_item(self, record, spider=None):
         done = record.pop(prepared.VALIDATION, None)        # made in the extraction worker, if it was
-        public = _public(record)
+        public = public_fields(record)
         errors = done[1] if done is not None and done[0] == json_digest(public) else validation_errors(public)
         if errors:
             self.crawler.spider.logger.error("invalid record %s: %s", record.get("url"), "; ".join(errors[:5]))
@@ -288,7 +285,7 @@ class JsonlWriterPipeline(_Base):
 
     def process_item(self, record, spider=None):
         fetch = record.get("_fetch") or {}
-        public = _public(record)
+        public = public_fields(record)
         self.fh.write(json.dumps(public, ensure_ascii=False) + "\n")
         self.fh.flush()
         self.state.put(public, public["fetched_at"], etag=fetch.get("etag"), last_modified=fetch.get("last_modified"),

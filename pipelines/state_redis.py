@@ -196,7 +196,7 @@ class RedisDedupStore:
 
         self.r = client
         self.p = prefix
-        self.hasher = hasher or near_dup.MinHasher()
+        self.hasher = hasher or near_dup.default_hasher()
         self.bands, self.rows = near_dup.lsh_params(threshold or near_dup.DEFAULT_THRESHOLD, self.hasher.num_perm)
         self._nd = near_dup
         self._check_meta()
